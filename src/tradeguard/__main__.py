@@ -1,0 +1,3 @@
+from tradeguard.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The REST API: thin routers that parse, call a service and map errors."""

@@ -1,0 +1,48 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from tradeguard import __version__
+from tradeguard.api import admin, cases, events, lists, problems, rules
+from tradeguard.api.deps import KeyCache
+from tradeguard.api.limits import BodySizeLimit
+from tradeguard.config import Settings, get_settings
+from tradeguard.runtime import Runtime
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """Build the app; the runtime (database, counters) starts in the lifespan unless given."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = runtime is None
+        app.state.runtime = runtime or Runtime.start(settings)
+        yield
+        if owned:
+            app.state.runtime.close()
+
+    app = FastAPI(
+        title="TradeGuard",
+        version=__version__,
+        summary="Risk control and protection for cross-border e-commerce",
+        lifespan=lifespan,
+    )
+    app.state.key_cache = KeyCache()
+    if runtime is not None:
+        app.state.runtime = runtime
+    problems.install(app)
+    for module in (events, cases, lists, rules, admin):
+        app.include_router(module.router)
+
+    @app.get("/healthz", tags=["health"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,1 @@
+"""API keys and roles (operators with passwords join in the console issue)."""

@@ -1,0 +1,68 @@
+"""The ``tradeguard`` command."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tradeguard.auth.cli import app as keys_app
+from tradeguard.cli_support import cli_errors, out
+from tradeguard.config import get_settings
+from tradeguard.domains.accounts.cli import simulate_logins_command
+from tradeguard.engine.cli import events_app, rules_app
+
+app = typer.Typer(
+    help="TradeGuard: screen, decide and protect cross-border e-commerce.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+app.add_typer(rules_app, name="rules")
+app.add_typer(events_app, name="events")
+events_app.command("simulate-logins")(simulate_logins_command)
+
+
+@db_app.command("upgrade")
+@cli_errors
+def db_upgrade() -> None:
+    """Bring the database schema up to date (serve does this on start)."""
+    from tradeguard.db.migrate import current_revision
+    from tradeguard.runtime import Runtime
+
+    rt = Runtime.start(get_settings())
+    try:
+        out.print(f"database at revision {current_revision(rt.engine)}")
+    finally:
+        rt.close()
+
+
+@app.command()
+@cli_errors
+def serve(
+    host: Annotated[str | None, typer.Option(help="default: TRADEGUARD_HOST")] = None,
+    port: Annotated[int | None, typer.Option(help="default: TRADEGUARD_PORT")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="API worker processes")] = 1,
+) -> None:
+    """Serve the API (and OpenAPI docs at /docs); upgrades the schema first."""
+    import uvicorn
+
+    from tradeguard.runtime import Runtime
+
+    settings = get_settings()
+    Runtime.start(settings).close()  # migrate once, before workers start
+    uvicorn.run(
+        "tradeguard.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level=settings.log_level,
+        access_log=False,
+    )
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""The screening engine: event -> checks -> verdict -> case."""

@@ -1,0 +1,27 @@
+"""Velocity counters behind one interface, with SQL and Redis implementations."""
+
+from tradeguard.engine.counters.base import (
+    STANDARD_WINDOWS,
+    Aggregate,
+    CounterKey,
+    CounterQuery,
+    CounterStore,
+    CounterUnavailable,
+    Observation,
+    WindowError,
+    parse_window,
+)
+from tradeguard.engine.counters.sql import SqlCounterStore
+
+__all__ = [
+    "STANDARD_WINDOWS",
+    "Aggregate",
+    "CounterKey",
+    "CounterQuery",
+    "CounterStore",
+    "CounterUnavailable",
+    "Observation",
+    "SqlCounterStore",
+    "WindowError",
+    "parse_window",
+]

@@ -1,0 +1,81 @@
+"""Velocity counters: count, sum and distinct-count per entity over sliding windows.
+
+Windows are half-open intervals ending at the moment asked about, ``(at - window, at]``, so
+an event that arrives late is counted in exactly the windows its own time falls into.
+Observations are keyed by event id, which is what makes recording idempotent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
+
+Aggregate = Literal["count", "sum", "distinct"]
+
+STANDARD_WINDOWS = ("10m", "1h", "24h", "30d")
+_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_WINDOW = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+MAX_WINDOW = timedelta(days=366)
+
+
+class WindowError(ValueError):
+    """A window spec that cannot be read, e.g. ``"10x"`` or ``"0m"``."""
+
+
+def parse_window(spec: str) -> timedelta:
+    """``"10m"``, ``"1h"``, ``"24h"``, ``"30d"``, or a combination such as ``"1d12h"``."""
+    match = _WINDOW.match(spec.strip()) if spec else None
+    if not match or not any(match.groups()):
+        raise WindowError(f"window {spec!r} is not like 90s, 10m, 1h, 24h, 30d or 1d12h")
+    days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    window = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    if window <= timedelta(0) or window > MAX_WINDOW:
+        raise WindowError(f"window {spec!r} must be between 1s and {MAX_WINDOW.days}d")
+    return window
+
+
+@dataclass(frozen=True, slots=True)
+class CounterKey:
+    """What is counted (``metric``) for which entity (``entity_type`` / ``entity_value``)."""
+
+    metric: str
+    entity_type: str
+    entity_value: str
+
+    def encode(self) -> str:
+        return f"{self.metric}|{self.entity_type}|{self.entity_value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One event's contribution to one counter."""
+
+    key: CounterKey
+    event_id: str
+    at: datetime
+    amount: float = 1.0
+    distinct: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CounterQuery:
+    key: CounterKey
+    window: timedelta
+    aggregate: Aggregate = "count"
+
+
+class CounterStore(Protocol):
+    """Where observations live. Implementations: SQL (embedded default) and Redis."""
+
+    def record(self, observations: Sequence[Observation]) -> None:
+        """Store observations; one already stored for the same key and event id is ignored."""
+
+    def query(self, queries: Sequence[CounterQuery], at: datetime) -> list[float]:
+        """Each query's value over ``(at - window, at]``, in the order asked."""
+
+
+class CounterUnavailable(RuntimeError):
+    """The counter backend cannot be reached; screening must not guess counts."""

@@ -1,0 +1,225 @@
+"""Screening: event -> checks -> verdict -> case, stored together in the caller's transaction."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from tradeguard.db.base import utcnow
+from tradeguard.engine import audit, cases, history, lists
+from tradeguard.engine.counters import (
+    Aggregate,
+    CounterKey,
+    CounterQuery,
+    CounterStore,
+    Observation,
+    parse_window,
+)
+from tradeguard.engine.events import Event, get_kind
+from tradeguard.engine.rulepacks import ACTIVE
+from tradeguard.engine.rules import RulePack, evaluate_pack
+from tradeguard.engine.tables import EventEntity, EventRecord, ListEntry, VerdictRecord
+from tradeguard.engine.verdicts import Signal, Thresholds, Verdict, decide
+from tradeguard.errors import Conflict
+
+CounterBackend = Callable[[Session], CounterStore]
+_AGGREGATE: dict[str, Aggregate] = {
+    "velocity": "count",
+    "velocity_sum": "sum",
+    "velocity_distinct": "distinct",
+}
+_LITERAL_CALL = re.compile(
+    r"\b(velocity(?:_sum|_distinct)?)\(\s*(['\"])([\w.:-]+)\2\s*,\s*(['\"])(\w+)\4\s*,"
+    r"\s*(['\"])(\w+)\6\s*\)"
+)
+
+
+def observations(event: Event) -> list[Observation]:
+    """What this event adds to the counters its kind declares."""
+    found = []
+    for spec in get_kind(event.kind).counters:
+        value = event.entities.get(spec.entity)
+        if value is None or (spec.when is not None and not spec.when(event.payload)):
+            continue
+        found.append(
+            Observation(
+                key=CounterKey(spec.metric, spec.entity, value),
+                event_id=f"{event.kind}:{event.id}",
+                at=event.occurred_at,
+                amount=spec.amount(event.payload) if spec.amount else 1.0,
+                distinct=spec.distinct(event.payload) if spec.distinct else None,
+            )
+        )
+    return found
+
+
+@dataclass
+class RuleScope:
+    """What CEL rules may call for one event; counter answers are cached for the event."""
+
+    event: Event
+    counters: CounterStore
+    list_hits: list[ListEntry]
+    _cache: dict[tuple[str, str, str, str], float] = field(default_factory=dict)
+
+    def prefetch(self, packs: list[RulePack]) -> None:
+        """Ask for every literal ``velocity(...)`` call of the packs in one round trip."""
+        wanted = {
+            (fn, metric, entity, window)
+            for pack in packs
+            for rule in pack.rules
+            for fn, _, metric, _, entity, _, window in _LITERAL_CALL.findall(rule.spec.expression)
+            + [c for e in rule.spec.evidence.values() for c in _LITERAL_CALL.findall(e)]
+        }
+        self._fetch([w for w in wanted if w not in self._cache])
+
+    def _fetch(self, calls: list[tuple[str, str, str, str]]) -> None:
+        queries, asked = [], []
+        for fn, metric, entity, window in calls:
+            value = self.event.entities.get(entity)
+            if value is None:
+                self._cache[(fn, metric, entity, window)] = 0
+                continue
+            key = CounterKey(metric, entity, value)
+            queries.append(CounterQuery(key, parse_window(window), _AGGREGATE[fn]))
+            asked.append((fn, metric, entity, window))
+        if queries:
+            results = self.counters.query(queries, self.event.occurred_at)
+            self._cache.update(zip(asked, results, strict=True))
+
+    def _counter(self, fn: str) -> Callable[[str, str, str], float | int]:
+        def call(metric: str, entity: str, window: str) -> float | int:
+            key = (fn, metric, entity, window)
+            if key not in self._cache:
+                self._fetch([key])
+            value = self._cache[key]
+            return value if fn == "velocity_sum" else int(value)
+
+        return call
+
+    def _listed(self, list_name: str, entity_type: str) -> bool:
+        return any(
+            h.list_name == list_name and h.entity_type == entity_type for h in self.list_hits
+        )
+
+    def functions(self) -> dict[str, Callable[..., Any]]:
+        return {
+            "velocity": self._counter("velocity"),
+            "velocity_sum": self._counter("velocity_sum"),
+            "velocity_distinct": self._counter("velocity_distinct"),
+            "listed": self._listed,
+        }
+
+
+def screen(session: Session, *, event: Event, counters: CounterStore, actor: str) -> Verdict:
+    """Decide on a new event, or return the stored verdict if this kind and id was seen before.
+
+    A concurrent duplicate surfaces as an IntegrityError at flush; the caller's retry then
+    finds the stored event (see ``tradeguard.engine.service``).
+    """
+    started = time.perf_counter()
+    stored_sha = history.stored_sha(session, event.kind, event.id)
+    if stored_sha is not None:
+        return replay(session, event, stored_sha)
+    record = EventRecord(
+        kind=event.kind,
+        event_id=event.id,
+        occurred_at=event.occurred_at,
+        payload=event.fields,
+        payload_sha256=event.sha256,
+        entities=event.entities,
+    )
+    session.add(record)
+    session.flush()
+    if event.entities:
+        session.execute(
+            insert(EventEntity),
+            [
+                {"event_pk": record.id, "entity_type": t, "entity_value": v}
+                for t, v in event.entities.items()
+            ],
+        )
+    counters.record(observations(event))
+    signals, packs, thresholds = evaluate(session, event=event, counters=counters)
+    decision, score = decide(signals, thresholds)
+    live = [s for s in signals if not s.shadow]
+    shadow = [s for s in signals if s.shadow]
+    latency_ms = (time.perf_counter() - started) * 1000
+    verdict = VerdictRecord(
+        event_pk=record.id,
+        decision=decision.value,
+        score=score,
+        signals=[s.model_dump(mode="json") for s in live],
+        shadow_signals=[s.model_dump(mode="json") for s in shadow],
+        rule_packs=packs,
+        model_versions=[],
+        latency_ms=round(latency_ms, 3),
+        actor=actor,
+        created_at=utcnow(),
+    )
+    session.add(verdict)
+    session.flush()
+    case_id = None
+    if decision.opens_case:
+        case = cases.open_case(
+            session,
+            event_pk=record.id,
+            verdict_pk=verdict.id,
+            kind=event.kind,
+            decision=decision.value,
+        )
+        session.flush()
+        case_id = case.id
+    audit.record(
+        session,
+        actor=actor,
+        action="verdict.create",
+        target_type="event",
+        target_id=f"{event.kind}:{event.id}",
+        after={"decision": decision.value, "score": score, "case_id": case_id},
+        versions=packs,
+    )
+    return history.to_verdict(record, verdict, case_id)
+
+
+def replay(session: Session, event: Event, stored_sha: str) -> Verdict:
+    """The stored verdict for a repeated event; a changed payload under the same id is refused."""
+    if stored_sha != event.sha256:
+        raise Conflict(
+            f"{event.kind} event {event.id!r} was already received with a different payload"
+        )
+    return history.get(session, event.kind, event.id).verdict.model_copy(update={"replayed": True})
+
+
+def evaluate(
+    session: Session,
+    *,
+    event: Event,
+    counters: CounterStore,
+    packs: list[tuple[RulePack, bool]] | None = None,
+) -> tuple[list[Signal], list[str], Thresholds]:
+    """All checks for one event: list hits, then every running rule pack for its kind."""
+    running = [
+        (pack, shadow)
+        for pack, shadow in (ACTIVE.get(session) if packs is None else packs)
+        if pack.applies_to(event.kind)
+    ]
+    hits = lists.lookup(session, event.entities, at=utcnow())
+    scope = RuleScope(event=event, counters=counters, list_hits=hits)
+    scope.prefetch([pack for pack, _ in running])
+    functions = scope.functions()
+    variables = {"event": event.for_rules(), "entities": event.entities}
+    signals = lists.signals_for(hits)
+    for pack, shadow in running:
+        signals.extend(evaluate_pack(pack, event.kind, variables, functions, force_shadow=shadow))
+    thresholds = Thresholds.strictest(
+        [p.spec.thresholds for p, shadow in running if p.spec.thresholds and not shadow]
+    )
+    labels = [f"{p.label}{' (shadow)' if shadow else ''}" for p, shadow in running]
+    return signals, labels, thresholds

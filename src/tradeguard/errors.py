@@ -1,0 +1,55 @@
+"""Errors that carry their HTTP status; the API renders them as problem+json in one place."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class TradeGuardError(Exception):
+    status: ClassVar[int] = 500
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class Invalid(TradeGuardError):
+    status = 422
+    title = "Invalid input"
+
+
+class BadRequest(TradeGuardError):
+    status = 400
+    title = "Bad request"
+
+
+class Unauthorized(TradeGuardError):
+    status = 401
+    title = "Not authenticated"
+
+
+class Forbidden(TradeGuardError):
+    status = 403
+    title = "Forbidden"
+
+
+class NotFound(TradeGuardError):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(TradeGuardError):
+    status = 409
+    title = "Conflict"
+
+
+class PayloadTooLarge(TradeGuardError):
+    status = 413
+    title = "Payload too large"
+
+
+class UnsupportedMediaType(TradeGuardError):
+    status = 415
+    title = "Unsupported media type"

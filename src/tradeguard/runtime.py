@@ -1,0 +1,61 @@
+"""One place that turns settings into a database, sessions and a counter store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from tradeguard.config import Settings
+from tradeguard.db.migrate import upgrade
+from tradeguard.db.session import make_engine, session_factory, unit_of_work
+from tradeguard.engine.counters import CounterStore
+from tradeguard.engine.rulepacks import install_defaults as install_default_packs
+from tradeguard.engine.screening import CounterBackend
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    counters: CounterBackend
+
+    @classmethod
+    def start(
+        cls, settings: Settings, *, migrate: bool = True, install_defaults: bool = True
+    ) -> Runtime:
+        """Connect, optionally bring the schema up to date and install the default rule packs."""
+        engine = make_engine(settings.resolved_database_url)
+        runtime = cls(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            counters=counter_backend(settings),
+        )
+        if migrate:
+            upgrade(engine)
+        if migrate and install_defaults:
+            with unit_of_work(runtime.sessions) as session:
+                install_default_packs(session)
+        return runtime
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def counter_backend(settings: Settings) -> CounterBackend:
+    from tradeguard.engine.counters import SqlCounterStore
+
+    if settings.resolved_counter_backend == "redis":
+        import redis
+
+        from tradeguard.engine.counters.redis import RedisCounterStore
+
+        assert settings.redis_url is not None
+        store: CounterStore = RedisCounterStore(
+            redis.Redis.from_url(settings.redis_url, socket_timeout=2.0)
+        )
+        return lambda _session: store
+    return SqlCounterStore

@@ -1,0 +1,192 @@
+"""The engine end to end on both stores: idempotency, the default login pack, lists, cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import login
+from tradeguard.db.session import unit_of_work
+from tradeguard.engine import audit, cases, lists
+from tradeguard.engine.service import ingest
+from tradeguard.engine.tables import CounterObservation, EventRecord, VerdictRecord
+from tradeguard.engine.verdicts import Decision, Verdict
+from tradeguard.errors import Conflict, Invalid, NotFound
+from tradeguard.runtime import Runtime
+
+
+def send(rt: Runtime, event: dict[str, Any], kind: str = "login") -> Verdict:
+    return ingest(rt.sessions, kind=kind, raw=event, actor="test", counters=rt.counters)
+
+
+def count(rt: Runtime, table: Any) -> int:
+    with unit_of_work(rt.sessions) as session:
+        return session.scalar(select(func.count()).select_from(table)) or 0
+
+
+def codes(verdict: Verdict) -> set[str]:
+    return {s.code for s in verdict.signals}
+
+
+def test_a_plain_login_is_allowed_with_versions_and_latency(runtime: Runtime) -> None:
+    verdict = send(runtime, login())
+    assert verdict.decision is Decision.ALLOW
+    assert verdict.score == 0
+    assert verdict.rule_packs == ["login-default@1"]
+    assert verdict.latency_ms > 0
+    assert not verdict.replayed
+
+
+def test_same_event_twice_returns_the_stored_verdict_and_counts_once(runtime: Runtime) -> None:
+    event = login(success=False)
+    first = send(runtime, event)
+    observations = count(runtime, CounterObservation)
+    again = send(runtime, dict(event))
+    assert again.replayed
+    assert again.model_dump(exclude={"replayed"}) == first.model_dump(exclude={"replayed"})
+    assert count(runtime, CounterObservation) == observations
+    assert count(runtime, EventRecord) == 1
+
+
+def test_a_different_payload_under_a_known_id_is_refused(runtime: Runtime) -> None:
+    event = login(success=False)
+    send(runtime, event)
+    with pytest.raises(Conflict):
+        send(runtime, {**event, "success": True})
+    assert count(runtime, EventRecord) == 1
+
+
+def test_invalid_events_store_nothing(runtime: Runtime) -> None:
+    with pytest.raises(Invalid):
+        send(runtime, login(success="yes"))
+    with pytest.raises(NotFound):
+        send(runtime, login(), kind="nope")
+    assert count(runtime, EventRecord) == 0
+    assert count(runtime, CounterObservation) == 0
+
+
+def test_brute_force_on_one_account_is_challenged_then_blocked(runtime: Runtime) -> None:
+    verdicts = [
+        send(runtime, login(success=False, minutes=i * 0.5, ip=f"203.0.113.{i % 3}"))
+        for i in range(20)
+    ]
+    assert all(v.decision is Decision.ALLOW for v in verdicts[:4])
+    fifth = verdicts[4]
+    assert fifth.decision is Decision.CHALLENGE
+    signal = next(s for s in fifth.signals if s.code == "rule.brute_force_account")
+    assert signal.reason == "5 failed logins on this account in 10 minutes, from 3 IP address(es)"
+    assert signal.evidence == {"failures": 5, "ips": 3}
+    assert verdicts[-1].decision is Decision.BLOCK
+    assert "rule.brute_force_account_sustained" in codes(verdicts[-1])
+    assert verdicts[-1].case_id is not None
+
+
+def test_password_spraying_from_one_ip_is_blocked(runtime: Runtime) -> None:
+    verdicts = [
+        send(runtime, login(account=f"victim-{i}", ip="192.0.2.66", device=None,
+                            success=False, minutes=i * 3))
+        for i in range(10)
+    ]
+    assert "rule.spraying_ip_emerging" in codes(verdicts[3])
+    assert verdicts[-1].decision is Decision.BLOCK
+    assert "rule.password_spraying_ip" in codes(verdicts[-1])
+
+
+def test_failures_far_apart_do_not_add_up(runtime: Runtime) -> None:
+    verdicts = [send(runtime, login(success=False, minutes=i * 30)) for i in range(8)]
+    assert all(v.decision is Decision.ALLOW for v in verdicts)
+
+
+def test_takeover_after_failures_goes_to_review(runtime: Runtime) -> None:
+    send(runtime, login(account="alice", ip="198.51.100.1", device="alice-phone", minutes=-600))
+    for i in range(3):
+        send(runtime, login(account="alice", ip=f"203.0.113.{i}", device="bot", success=False,
+                            minutes=i))
+    taken = send(runtime, login(account="alice", ip="203.0.113.99", device="evil-laptop",
+                                minutes=5))
+    assert taken.decision is Decision.REVIEW
+    assert "rule.takeover_after_failures" in codes(taken)
+    assert taken.case_id is not None
+    usual = send(runtime, login(account="alice", ip="198.51.100.1", device="alice-phone",
+                                minutes=6))
+    assert usual.decision is Decision.ALLOW
+
+
+def test_events_arriving_late_are_counted_in_their_own_time(runtime: Runtime) -> None:
+    for i in (4, 3, 2, 1):
+        send(runtime, login(success=False, minutes=i))
+    late = send(runtime, login(success=False, minutes=0))
+    assert late.decision is Decision.ALLOW  # only itself in (t-10m, t]
+    latest = send(runtime, login(success=False, minutes=5))
+    assert "rule.brute_force_account" in codes(latest)
+
+
+def test_block_list_blocks_and_allow_list_overrides_rules(runtime: Runtime) -> None:
+    with unit_of_work(runtime.sessions) as session:
+        lists.add_entry(session, list_name="block", entity_type="ip", value="192.0.2.0/24",
+                        reason="known proxy range", actor="test")
+        lists.add_entry(session, list_name="allow", entity_type="account", value="qa-bot",
+                        reason="internal monitoring account", actor="test")
+    blocked = send(runtime, login(ip="192.0.2.44"))
+    assert blocked.decision is Decision.BLOCK
+    assert "list.block.ip" in codes(blocked)
+    assert "known proxy range" in blocked.signals[0].reason
+    qa = [send(runtime, login(account="qa-bot", success=False, minutes=i * 0.1))
+          for i in range(25)]
+    assert all(v.decision is Decision.ALLOW for v in qa)
+    assert "rule.brute_force_account_sustained" in codes(qa[-1])
+
+
+def test_removed_and_expired_entries_no_longer_match(runtime: Runtime) -> None:
+    with unit_of_work(runtime.sessions) as session:
+        entry = lists.add_entry(session, list_name="block", entity_type="device", value="d-9",
+                                reason="stolen", actor="test")
+    assert send(runtime, login(device="d-9")).decision is Decision.BLOCK
+    with unit_of_work(runtime.sessions) as session:
+        lists.remove_entry(session, entry_id=entry.id, actor="test")
+    assert send(runtime, login(device="d-9", minutes=1)).decision is Decision.ALLOW
+
+
+def test_cases_are_claimed_resolved_and_become_labels(runtime: Runtime) -> None:
+    for i in range(20):
+        last = send(runtime, login(success=False, minutes=i * 0.2))
+    assert last.case_id is not None
+    with unit_of_work(runtime.sessions) as session:
+        cases.claim(session, case_id=last.case_id, actor="ana")
+    with unit_of_work(runtime.sessions) as session, pytest.raises(Conflict):
+        cases.claim(session, case_id=last.case_id, actor="bob")
+    with unit_of_work(runtime.sessions) as session:
+        cases.resolve(session, case_id=last.case_id, actor="ana",
+                      resolution=cases.CaseResolve(label="fraud", note="bot"))
+    with unit_of_work(runtime.sessions) as session:
+        labels = cases.labels(session, kind="login")
+        assert [(lb.event_id, lb.label) for lb in labels] == [(last.event_id, "fraud")]
+        actions = [e.action for e in audit.search(session, target_type="case")]
+        assert actions == ["case.resolve", "case.claim"]
+    with unit_of_work(runtime.sessions) as session, pytest.raises(Conflict):
+        cases.resolve(session, case_id=last.case_id, actor="ana",
+                      resolution=cases.CaseResolve(label="legitimate"))
+
+
+def test_every_verdict_is_audited_with_the_pack_version(runtime: Runtime) -> None:
+    verdict = send(runtime, login())
+    with unit_of_work(runtime.sessions) as session:
+        [entry] = audit.search(session, action="verdict.create")
+    assert entry.target_id == f"login:{verdict.event_id}"
+    assert entry.versions == ["login-default@1"]
+    assert entry.after == {"decision": "allow", "score": 0, "case_id": None}
+    assert count(runtime, VerdictRecord) == 1
+
+
+def test_audit_log_refuses_update_and_delete(runtime: Runtime) -> None:
+    from sqlalchemy import delete
+    from sqlalchemy.exc import DBAPIError
+
+    from tradeguard.engine.tables import AuditEntry
+
+    send(runtime, login())
+    with pytest.raises(DBAPIError), unit_of_work(runtime.sessions) as session:
+        session.execute(delete(AuditEntry))
+    assert count(runtime, AuditEntry) >= 1
