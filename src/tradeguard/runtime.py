@@ -46,12 +46,10 @@ class Runtime:
 
 
 def counter_backend(settings: Settings) -> CounterBackend:
-    from tradeguard.engine.counters import SqlCounterStore
+    from tradeguard.engine.counters import RedisCounterStore, SqlCounterStore
 
     if settings.resolved_counter_backend == "redis":
         import redis
-
-        from tradeguard.engine.counters.redis import RedisCounterStore
 
         assert settings.redis_url is not None
         store: CounterStore = RedisCounterStore(

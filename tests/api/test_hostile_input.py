@@ -26,7 +26,8 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
     assert response.headers["content-type"] == "application/problem+json"
     body: dict[str, Any] = response.json()
     assert body["status"] == status
-    assert body["title"] and body["detail"]
+    assert body["title"]
+    assert body["detail"]
     return body
 
 
@@ -74,7 +75,9 @@ def test_oversized_body_with_a_lying_content_length_is_413(api: Api) -> None:
         yield b'"}'
 
     response = api.client.post(
-        "/v1/events/login", content=chunks(), headers={**api.ingest, "Content-Type": "application/json"}
+        "/v1/events/login",
+        content=chunks(),
+        headers={**api.ingest, "Content-Type": "application/json"},
     )
     assert_problem(response, 413)
 
@@ -110,8 +113,11 @@ def test_wrong_types_and_values_are_422_naming_the_field(
 
 def test_missing_fields_are_all_named(api: Api) -> None:
     body = assert_problem(
-        api.client.post("/v1/events/login", json={"id": "a", "occurred_at": "2026-01-01T00:00:00Z"},
-                        headers=api.ingest),
+        api.client.post(
+            "/v1/events/login",
+            json={"id": "a", "occurred_at": "2026-01-01T00:00:00Z"},
+            headers=api.ingest,
+        ),
         422,
     )
     assert {e["field"] for e in body["errors"]} == {"account_id", "ip", "success"}
@@ -148,7 +154,8 @@ def test_odd_strings_are_stored_verbatim_or_refused_cleanly(api: Api, value: str
 def test_sql_looking_query_parameters_are_harmless(api: Api) -> None:
     api.client.post("/v1/events/login", json=login(), headers=api.ingest)
     response = api.client.get(
-        "/v1/events", params={"entity_value": "x' OR 1=1 --", "kind": "login'--"},
+        "/v1/events",
+        params={"entity_value": "x' OR 1=1 --", "kind": "login'--"},
         headers=api.analyst,
     )
     assert response.status_code == 200
@@ -166,4 +173,6 @@ def test_wrong_content_type_is_415(api: Api) -> None:
 def test_unknown_route_and_bad_query_are_problems(api: Api) -> None:
     assert_problem(api.client.get("/v1/nothing", headers=api.analyst), 404)
     assert_problem(api.client.get("/v1/events", params={"limit": "lots"}, headers=api.analyst), 422)
-    assert_problem(api.client.get("/v1/events", params={"decision": "maybe"}, headers=api.analyst), 422)
+    assert_problem(
+        api.client.get("/v1/events", params={"decision": "maybe"}, headers=api.analyst), 422
+    )

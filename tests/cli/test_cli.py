@@ -13,8 +13,9 @@ from tests.factories import login
 
 
 def write_jsonl(path: Path, lines: list[object]) -> Path:
-    path.write_bytes(b"".join(orjson.dumps(x) + b"\n" if not isinstance(x, bytes) else x + b"\n"
-                              for x in lines))
+    path.write_bytes(
+        b"".join(orjson.dumps(x) + b"\n" if not isinstance(x, bytes) else x + b"\n" for x in lines)
+    )
     return path
 
 
@@ -29,7 +30,8 @@ def test_keys_create_prints_the_key_last(tg: Invoke) -> None:
     assert result.exit_code == 0
     assert result.output.strip().splitlines()[-1].startswith("tg_")
     listing = tg("keys", "list")
-    assert "shop" in listing.output and "ingest" in listing.output
+    assert "shop" in listing.output
+    assert "ingest" in listing.output
     bad = tg("keys", "create", "--role", "god")
     assert bad.exit_code == 2
 
@@ -75,7 +77,9 @@ def test_rules_test_shows_which_rules_fire(tg: Invoke, tmp_path: Path) -> None:
     from importlib import resources
 
     pack = tmp_path / "pack.yaml"
-    pack.write_text(resources.files("tradeguard.rulepacks").joinpath("login-default.yaml").read_text())
+    pack.write_text(
+        resources.files("tradeguard.rulepacks").joinpath("login-default.yaml").read_text()
+    )
     events = write_jsonl(tmp_path / "e.jsonl", [login(success=False, minutes=i) for i in range(6)])
     result = tg("rules", "test", str(pack), str(events))
     assert result.exit_code == 0, result.output
@@ -85,8 +89,10 @@ def test_rules_test_shows_which_rules_fire(tg: Invoke, tmp_path: Path) -> None:
 
 def test_a_bad_pack_is_refused_in_one_line(tg: Invoke, tmp_path: Path) -> None:
     pack = tmp_path / "bad.yaml"
-    pack.write_text("id: bad\nversion: 1\nkinds: [login]\nrules:\n  - id: r1\n"
-                    "    expression: 'event.success &&'\n    reason: x\n")
+    pack.write_text(
+        "id: bad\nversion: 1\nkinds: [login]\nrules:\n  - id: r1\n"
+        "    expression: 'event.success &&'\n    reason: x\n"
+    )
     result = tg("rules", "upload", str(pack))
     assert result.exit_code == 1
     [line] = result.output.strip().splitlines()
@@ -97,19 +103,40 @@ def test_rules_upload_live_and_backtest(tg: Invoke, tmp_path: Path) -> None:
     events = write_jsonl(tmp_path / "e.jsonl", [login(success=False, minutes=i) for i in range(6)])
     tg("events", "ingest", str(events), "--kind", "login")
     pack = tmp_path / "p.yaml"
-    pack.write_text("id: strict\nversion: 1\nkinds: [login]\nrules:\n  - id: two\n"
-                    "    expression: \"velocity('login.failure', 'account', '1h') >= 2\"\n"
-                    "    action: review\n    reason: two failures\n")
+    pack.write_text(
+        "id: strict\nversion: 1\nkinds: [login]\nrules:\n  - id: two\n"
+        "    expression: \"velocity('login.failure', 'account', '1h') >= 2\"\n"
+        "    action: review\n    reason: two failures\n"
+    )
     assert "strict@1: shadow" in tg("rules", "upload", str(pack), "--status", "shadow").output
     assert "strict" in tg("rules", "list").output
-    report = tg("rules", "backtest", "strict", "1", "--since", "2026-03-01T00:00:00Z",
-                "--until", "2026-03-03T00:00:00Z", "--json")
+    report = tg(
+        "rules",
+        "backtest",
+        "strict",
+        "1",
+        "--since",
+        "2026-03-01T00:00:00Z",
+        "--until",
+        "2026-03-03T00:00:00Z",
+        "--json",
+    )
     assert report.exit_code == 0, report.output
     body = orjson.loads(report.output)
-    assert body["events"] == 6 and body["rules"][0]["hits"] == 5
-    naive = tg("rules", "backtest", "strict", "1", "--since", "2026-03-01T00:00:00",
-               "--until", "2026-03-03T00:00:00")
-    assert naive.exit_code == 1 and "UTC offset" in naive.output
+    assert body["events"] == 6
+    assert body["rules"][0]["hits"] == 5
+    naive = tg(
+        "rules",
+        "backtest",
+        "strict",
+        "1",
+        "--since",
+        "2026-03-01T00:00:00",
+        "--until",
+        "2026-03-03T00:00:00",
+    )
+    assert naive.exit_code == 1
+    assert "UTC offset" in naive.output
 
 
 @pytest.mark.parametrize(
@@ -131,7 +158,9 @@ def test_a_wrong_setting_fails_in_one_line_naming_it(
     assert line.startswith(f"error: setting {expected}:")
 
 
-def test_settings_come_from_a_toml_file(tg: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_come_from_a_toml_file(
+    tg: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tradeguard.config import get_settings
 
     config = tmp_path / "tg.toml"
@@ -141,4 +170,5 @@ def test_settings_come_from_a_toml_file(tg: Invoke, tmp_path: Path, monkeypatch:
     assert get_settings().port == 9123
     config.write_text("port = 0\n")
     result = tg("db", "upgrade")
-    assert result.exit_code == 2 and "TRADEGUARD_PORT" in result.output
+    assert result.exit_code == 2
+    assert "TRADEGUARD_PORT" in result.output

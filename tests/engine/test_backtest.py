@@ -38,13 +38,17 @@ def test_precision_and_recall_against_labels(runtime: Runtime) -> None:
     with unit_of_work(runtime.sessions) as session:
         open_cases = cases.list_cases(session, status="open")
         for case in open_cases:
-            cases.resolve(session, case_id=case.id, actor="ana",
-                          resolution=cases.CaseResolve(label="fraud"))
+            cases.resolve(
+                session, case_id=case.id, actor="ana", resolution=cases.CaseResolve(label="fraud")
+            )
         before = list(session.scalars(select(VerdictRecord.decision)))
     with unit_of_work(runtime.sessions) as session:
         report = backtest(
-            session, pack=load_pack(CANDIDATE), since=T0 - timedelta(hours=1),
-            until=T0 + timedelta(hours=1), counters=runtime.counters(session),
+            session,
+            pack=load_pack(CANDIDATE),
+            since=T0 - timedelta(hours=1),
+            until=T0 + timedelta(hours=1),
+            counters=runtime.counters(session),
         )
     assert report.events == 25
     assert report.fraud_events == len(open_cases) == 1  # one block on mallory's 20th failure

@@ -18,7 +18,9 @@ def test_a_login_parses_into_entities() -> None:
 
 
 def test_offsets_are_normalised_to_utc_and_the_digest_follows_the_instant() -> None:
-    a = parse_event("login", login(event_id="x", at=None) | {"occurred_at": "2026-03-02T10:00:00+01:00"})
+    a = parse_event(
+        "login", login(event_id="x", at=None) | {"occurred_at": "2026-03-02T10:00:00+01:00"}
+    )
     b = parse_event("login", login(event_id="x") | {"occurred_at": "2026-03-02T09:00:00Z"})
     assert a.occurred_at == b.occurred_at
     assert a.sha256 == b.sha256

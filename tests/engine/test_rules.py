@@ -39,22 +39,41 @@ def test_the_default_login_pack_loads() -> None:
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        (pack("- id: broken\n  expression: 'event.success &&'\n  reason: r\n"),
-         "rule 'broken' expression: CEL error"),
-        (pack("- id: typo\n  expression: \"velocty('a','account','1h') > 1\"\n  reason: r\n"),
-         "rule 'typo' expression: unknown function(s) ['velocty']"),
-        (pack("- id: stray\n  expression: 'order.amount > 1'\n  reason: r\n"),
-         "rule 'stray' expression: unknown variable(s) ['order']"),
-        (pack("- id: noev\n  expression: 'true'\n  reason: '{count} seen'\n"),
-         "rule 'noev': reason uses ['count']"),
-        (pack("- id: act\n  expression: 'true'\n  reason: r\n  action: delete\n"),
-         "rule 'act': action"),
-        (pack("- id: dup\n  expression: 'true'\n  reason: r\n- id: dup\n  expression: 'true'\n"
-              "  reason: r\n"), "appears twice"),
-        (pack("- id: evbad\n  expression: 'true'\n  reason: '{x}'\n  evidence: {x: '1 +'}\n"),
-         "rule 'evbad' evidence.x: CEL error"),
-        (pack("- id: kk\n  expression: 'true'\n  reason: r\n  kinds: [order]\n"),
-         "rule 'kk': kinds ['order'] not in pack kinds"),
+        (
+            pack("- id: broken\n  expression: 'event.success &&'\n  reason: r\n"),
+            "rule 'broken' expression: CEL error",
+        ),
+        (
+            pack("- id: typo\n  expression: \"velocty('a','account','1h') > 1\"\n  reason: r\n"),
+            "rule 'typo' expression: unknown function(s) ['velocty']",
+        ),
+        (
+            pack("- id: stray\n  expression: 'order.amount > 1'\n  reason: r\n"),
+            "rule 'stray' expression: unknown variable(s) ['order']",
+        ),
+        (
+            pack("- id: noev\n  expression: 'true'\n  reason: '{count} seen'\n"),
+            "rule 'noev': reason uses ['count']",
+        ),
+        (
+            pack("- id: act\n  expression: 'true'\n  reason: r\n  action: delete\n"),
+            "rule 'act': action",
+        ),
+        (
+            pack(
+                "- id: dup\n  expression: 'true'\n  reason: r\n- id: dup\n  expression: 'true'\n"
+                "  reason: r\n"
+            ),
+            "appears twice",
+        ),
+        (
+            pack("- id: evbad\n  expression: 'true'\n  reason: '{x}'\n  evidence: {x: '1 +'}\n"),
+            "rule 'evbad' evidence.x: CEL error",
+        ),
+        (
+            pack("- id: kk\n  expression: 'true'\n  reason: r\n  kinds: [order]\n"),
+            "rule 'kk': kinds ['order'] not in pack kinds",
+        ),
         ("rules: [unclosed", "not valid YAML"),
         ("- just a list", "must be a YAML mapping"),
         (pack("[]"), "rules"),

@@ -85,8 +85,12 @@ def test_brute_force_on_one_account_is_challenged_then_blocked(runtime: Runtime)
 
 def test_password_spraying_from_one_ip_is_blocked(runtime: Runtime) -> None:
     verdicts = [
-        send(runtime, login(account=f"victim-{i}", ip="192.0.2.66", device=None,
-                            success=False, minutes=i * 3))
+        send(
+            runtime,
+            login(
+                account=f"victim-{i}", ip="192.0.2.66", device=None, success=False, minutes=i * 3
+            ),
+        )
         for i in range(10)
     ]
     assert "rule.spraying_ip_emerging" in codes(verdicts[3])
@@ -102,15 +106,19 @@ def test_failures_far_apart_do_not_add_up(runtime: Runtime) -> None:
 def test_takeover_after_failures_goes_to_review(runtime: Runtime) -> None:
     send(runtime, login(account="alice", ip="198.51.100.1", device="alice-phone", minutes=-600))
     for i in range(3):
-        send(runtime, login(account="alice", ip=f"203.0.113.{i}", device="bot", success=False,
-                            minutes=i))
-    taken = send(runtime, login(account="alice", ip="203.0.113.99", device="evil-laptop",
-                                minutes=5))
+        send(
+            runtime,
+            login(account="alice", ip=f"203.0.113.{i}", device="bot", success=False, minutes=i),
+        )
+    taken = send(
+        runtime, login(account="alice", ip="203.0.113.99", device="evil-laptop", minutes=5)
+    )
     assert taken.decision is Decision.REVIEW
     assert "rule.takeover_after_failures" in codes(taken)
     assert taken.case_id is not None
-    usual = send(runtime, login(account="alice", ip="198.51.100.1", device="alice-phone",
-                                minutes=6))
+    usual = send(
+        runtime, login(account="alice", ip="198.51.100.1", device="alice-phone", minutes=6)
+    )
     assert usual.decision is Decision.ALLOW
 
 
@@ -125,24 +133,41 @@ def test_events_arriving_late_are_counted_in_their_own_time(runtime: Runtime) ->
 
 def test_block_list_blocks_and_allow_list_overrides_rules(runtime: Runtime) -> None:
     with unit_of_work(runtime.sessions) as session:
-        lists.add_entry(session, list_name="block", entity_type="ip", value="192.0.2.0/24",
-                        reason="known proxy range", actor="test")
-        lists.add_entry(session, list_name="allow", entity_type="account", value="qa-bot",
-                        reason="internal monitoring account", actor="test")
+        lists.add_entry(
+            session,
+            list_name="block",
+            entity_type="ip",
+            value="192.0.2.0/24",
+            reason="known proxy range",
+            actor="test",
+        )
+        lists.add_entry(
+            session,
+            list_name="allow",
+            entity_type="account",
+            value="qa-bot",
+            reason="internal monitoring account",
+            actor="test",
+        )
     blocked = send(runtime, login(ip="192.0.2.44"))
     assert blocked.decision is Decision.BLOCK
     assert "list.block.ip" in codes(blocked)
     assert "known proxy range" in blocked.signals[0].reason
-    qa = [send(runtime, login(account="qa-bot", success=False, minutes=i * 0.1))
-          for i in range(25)]
+    qa = [send(runtime, login(account="qa-bot", success=False, minutes=i * 0.1)) for i in range(25)]
     assert all(v.decision is Decision.ALLOW for v in qa)
     assert "rule.brute_force_account_sustained" in codes(qa[-1])
 
 
 def test_removed_and_expired_entries_no_longer_match(runtime: Runtime) -> None:
     with unit_of_work(runtime.sessions) as session:
-        entry = lists.add_entry(session, list_name="block", entity_type="device", value="d-9",
-                                reason="stolen", actor="test")
+        entry = lists.add_entry(
+            session,
+            list_name="block",
+            entity_type="device",
+            value="d-9",
+            reason="stolen",
+            actor="test",
+        )
     assert send(runtime, login(device="d-9")).decision is Decision.BLOCK
     with unit_of_work(runtime.sessions) as session:
         lists.remove_entry(session, entry_id=entry.id, actor="test")
@@ -158,16 +183,24 @@ def test_cases_are_claimed_resolved_and_become_labels(runtime: Runtime) -> None:
     with unit_of_work(runtime.sessions) as session, pytest.raises(Conflict):
         cases.claim(session, case_id=last.case_id, actor="bob")
     with unit_of_work(runtime.sessions) as session:
-        cases.resolve(session, case_id=last.case_id, actor="ana",
-                      resolution=cases.CaseResolve(label="fraud", note="bot"))
+        cases.resolve(
+            session,
+            case_id=last.case_id,
+            actor="ana",
+            resolution=cases.CaseResolve(label="fraud", note="bot"),
+        )
     with unit_of_work(runtime.sessions) as session:
         labels = cases.labels(session, kind="login")
         assert [(lb.event_id, lb.label) for lb in labels] == [(last.event_id, "fraud")]
         actions = [e.action for e in audit.search(session, target_type="case")]
         assert actions == ["case.resolve", "case.claim"]
     with unit_of_work(runtime.sessions) as session, pytest.raises(Conflict):
-        cases.resolve(session, case_id=last.case_id, actor="ana",
-                      resolution=cases.CaseResolve(label="legitimate"))
+        cases.resolve(
+            session,
+            case_id=last.case_id,
+            actor="ana",
+            resolution=cases.CaseResolve(label="legitimate"),
+        )
 
 
 def test_every_verdict_is_audited_with_the_pack_version(runtime: Runtime) -> None:

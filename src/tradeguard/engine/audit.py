@@ -68,7 +68,7 @@ def search(
     limit: int = 100,
 ) -> list[AuditEntry]:
     """Newest first; ``before_id`` pages backwards through the log."""
-    query: Select[tuple[AuditEntry]] = select(AuditEntry).order_by(AuditEntry.id.desc())
+    query: Select[AuditEntry] = select(AuditEntry).order_by(AuditEntry.id.desc())
     filters = {
         AuditEntry.actor: actor,
         AuditEntry.action: action,

@@ -6,7 +6,7 @@ import tempfile
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import orjson
 import typer
@@ -108,6 +108,12 @@ def _read_pack(path: Path) -> str:
         raise Invalid(f"{path} is not UTF-8 text") from None
 
 
+def _status(value: str) -> rulepacks.Status:
+    if value not in ("inactive", "shadow", "live"):
+        raise Invalid("status must be inactive, shadow or live")
+    return cast(rulepacks.Status, value)
+
+
 @rules_app.command("upload")
 @cli_errors
 def upload(
@@ -115,19 +121,18 @@ def upload(
     status: Annotated[str, typer.Option(help="inactive, shadow or live")] = "inactive",
 ) -> None:
     """Store a pack version (checked first); optionally run it live or in shadow."""
-    if status not in ("inactive", "shadow", "live"):
-        raise Invalid("--status must be inactive, shadow or live")
+    wanted = _status(status)
     source = _read_pack(path)
     with runtime() as rt, unit_of_work(rt.sessions) as session:
         record = rulepacks.upload(session, source=source, actor=CLI_ACTOR)
-        if status != "inactive":
+        if wanted != "inactive":
             rulepacks.set_status(
                 session,
                 pack_id=record.pack_id,
                 version=record.version,
-                status=status,
+                status=wanted,
                 actor=CLI_ACTOR,
-            )  # type: ignore[arg-type]
+            )
         out.print(f"{record.pack_id}@{record.version}: {record.status}")
 
 
@@ -135,12 +140,11 @@ def upload(
 @cli_errors
 def set_status(pack_id: str, version: int, status: str) -> None:
     """Run a stored version live or in shadow, or stop it (inactive)."""
-    if status not in ("inactive", "shadow", "live"):
-        raise Invalid("status must be inactive, shadow or live")
+    wanted = _status(status)
     with runtime() as rt, unit_of_work(rt.sessions) as session:
         record = rulepacks.set_status(
-            session, pack_id=pack_id, version=version, status=status, actor=CLI_ACTOR
-        )  # type: ignore[arg-type]
+            session, pack_id=pack_id, version=version, status=wanted, actor=CLI_ACTOR
+        )
         out.print(f"{record.pack_id}@{record.version}: {record.status}")
 
 

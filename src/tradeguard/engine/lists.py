@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import and_, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from tradeguard.db.base import utcnow
@@ -221,7 +221,7 @@ def lookup(session: Session, entities: dict[str, str], *, at: datetime) -> list[
             ips.append(ipaddress.ip_address(value))
     if not pairs:
         return []
-    match = tuple_(ListEntry.entity_type, ListEntry.value).in_(pairs)
+    match: ColumnElement[bool] = tuple_(ListEntry.entity_type, ListEntry.value).in_(pairs)
     if ips:
         match = or_(match, and_(ListEntry.entity_type == "ip", ListEntry.is_network.is_(True)))
     rows = session.scalars(

@@ -167,7 +167,7 @@ class ActivePacks:
 
     def get(self, session: Session) -> list[tuple[RulePack, bool]]:
         """``(pack, is_shadow)`` for every pack that runs now."""
-        database = str(session.get_bind().url)
+        database = str(session.get_bind().engine.url)
         loaded_at, packs = self._running.get(database, (float("-inf"), []))
         if time.monotonic() - loaded_at < REFRESH_SECONDS:
             return packs

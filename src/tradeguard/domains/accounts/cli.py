@@ -15,13 +15,13 @@ from tradeguard.domains.accounts.simulate import simulate_logins
 
 @cli_errors
 def simulate_logins_command(
-    out: Annotated[Path | None, typer.Option("--out", help="JSONL file (default: stdout)")]
-    = None,
+    out: Annotated[Path | None, typer.Option("--out", help="JSONL file (default: stdout)")] = None,
     customers: Annotated[int, typer.Option(min=10, max=1_000_000)] = 1000,
     days: Annotated[int, typer.Option(min=1, max=365)] = 14,
     seed: Annotated[int, typer.Option(help="same seed, same traffic")] = 7,
-    truth: Annotated[Path | None, typer.Option(help="also write event id -> truth as JSONL")]
-    = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="also write event id -> truth as JSONL")
+    ] = None,
 ) -> None:
     """Write deterministic login events with brute force, spraying, stuffing and takeovers."""
     traffic = simulate_logins(seed=seed, customers=customers, days=days)
@@ -33,7 +33,7 @@ def simulate_logins_command(
         if out:
             handle.close()
     if truth:
-        truth.write_bytes(b"".join(
-            orjson.dumps({"id": t.event["id"], "truth": t.truth}) + b"\n" for t in traffic
-        ))
+        truth.write_bytes(
+            b"".join(orjson.dumps({"id": t.event["id"], "truth": t.truth}) + b"\n" for t in traffic)
+        )
     err.print(f"{len(traffic)} login events from {customers} customers over {days} days")

@@ -37,8 +37,9 @@ class LoginSimulator:
         self.start = start
         self._n = 0
 
-    def _event(self, at: datetime, account: str, ip: str, device: str | None, agent: str,
-               success: bool) -> dict[str, Any]:
+    def _event(
+        self, at: datetime, account: str, ip: str, device: str | None, agent: str, success: bool
+    ) -> dict[str, Any]:
         self._n += 1
         event: dict[str, Any] = {
             "id": f"lg-{self._n:07d}",
@@ -54,8 +55,10 @@ class LoginSimulator:
 
     def _ip(self) -> str:
         r = self.rng
-        return f"{r.choice((24, 31, 45, 62, 81, 94, 101, 117, 142, 175, 189))}.{r.randrange(256)}" \
-               f".{r.randrange(256)}.{r.randrange(1, 255)}"
+        return (
+            f"{r.choice((24, 31, 45, 62, 81, 94, 101, 117, 142, 175, 189))}.{r.randrange(256)}"
+            f".{r.randrange(256)}.{r.randrange(1, 255)}"
+        )
 
     def _moment(self) -> datetime:
         return self.start + timedelta(seconds=self.rng.uniform(0, self.days * 86400))
@@ -71,8 +74,12 @@ class LoginSimulator:
                 at, ip, device = self._moment(), r.choice(homes), r.choice(devices)
                 if r.random() < 0.08:  # a mistyped password, then the right one
                     for k in range(r.choice((1, 1, 2))):
-                        yield SimulatedLogin(self._event(at + timedelta(seconds=k * 9), account,
-                                                         ip, device, agent, False), "normal")
+                        yield SimulatedLogin(
+                            self._event(
+                                at + timedelta(seconds=k * 9), account, ip, device, agent, False
+                            ),
+                            "normal",
+                        )
                     at += timedelta(seconds=25)
                 yield SimulatedLogin(self._event(at, account, ip, device, agent, True), "normal")
 
@@ -81,48 +88,86 @@ class LoginSimulator:
             account = f"cust-{self.rng.randrange(self.customers):05d}"
             at, ips = self._moment(), [self._ip() for _ in range(3)]
             for k in range(self.rng.randint(25, 40)):
-                yield SimulatedLogin(self._event(at + timedelta(seconds=k * 7), account,
-                                                 self.rng.choice(ips), None, BOT_AGENT, False),
-                                     "brute_force")
+                yield SimulatedLogin(
+                    self._event(
+                        at + timedelta(seconds=k * 7),
+                        account,
+                        self.rng.choice(ips),
+                        None,
+                        BOT_AGENT,
+                        False,
+                    ),
+                    "brute_force",
+                )
 
     def spraying(self, waves: int) -> Iterator[SimulatedLogin]:
         for _ in range(waves):
             ip, at = self._ip(), self._moment()
             for k in range(self.rng.randint(15, 40)):
                 account = f"cust-{self.rng.randrange(self.customers):05d}"
-                yield SimulatedLogin(self._event(at + timedelta(seconds=k * 40), account, ip,
-                                                 None, BOT_AGENT, False), "password_spraying")
+                yield SimulatedLogin(
+                    self._event(
+                        at + timedelta(seconds=k * 40), account, ip, None, BOT_AGENT, False
+                    ),
+                    "password_spraying",
+                )
 
     def stuffing(self, runs: int) -> Iterator[SimulatedLogin]:
         for run in range(runs):
             device, at = f"stuffer-{run}", self._moment()
             for k in range(self.rng.randint(10, 25)):
                 account = f"cust-{self.rng.randrange(self.customers):05d}"
-                yield SimulatedLogin(self._event(at + timedelta(seconds=k * 20), account,
-                                                 self._ip(), device, BOT_AGENT, False),
-                                     "credential_stuffing")
+                yield SimulatedLogin(
+                    self._event(
+                        at + timedelta(seconds=k * 20),
+                        account,
+                        self._ip(),
+                        device,
+                        BOT_AGENT,
+                        False,
+                    ),
+                    "credential_stuffing",
+                )
 
     def takeover(self, victims: int) -> Iterator[SimulatedLogin]:
         for v in range(victims):
             account = f"cust-{self.rng.randrange(self.customers):05d}"
             at, device = self._moment(), f"ato-{v}"
             for k in range(self.rng.randint(3, 6)):
-                yield SimulatedLogin(self._event(at + timedelta(seconds=k * 30), account,
-                                                 self._ip(), device, BROWSERS[0], False),
-                                     "account_takeover")
-            yield SimulatedLogin(self._event(at + timedelta(minutes=4), account, self._ip(),
-                                             device, BROWSERS[0], True), "account_takeover")
+                yield SimulatedLogin(
+                    self._event(
+                        at + timedelta(seconds=k * 30),
+                        account,
+                        self._ip(),
+                        device,
+                        BROWSERS[0],
+                        False,
+                    ),
+                    "account_takeover",
+                )
+            yield SimulatedLogin(
+                self._event(
+                    at + timedelta(minutes=4), account, self._ip(), device, BROWSERS[0], True
+                ),
+                "account_takeover",
+            )
 
 
 def simulate_logins(
-    *, seed: int = 7, customers: int = 1000, days: int = 14,
+    *,
+    seed: int = 7,
+    customers: int = 1000,
+    days: int = 14,
     start: datetime = datetime(2026, 11, 1, tzinfo=UTC),
 ) -> list[SimulatedLogin]:
     """All traffic in time order; attack volumes scale with the number of customers."""
     sim = LoginSimulator(seed=seed, customers=customers, days=days, start=start)
     scale = max(1, customers // 250)
     traffic = [
-        *sim.normal(), *sim.brute_force(scale), *sim.spraying(scale), *sim.stuffing(scale),
+        *sim.normal(),
+        *sim.brute_force(scale),
+        *sim.spraying(scale),
+        *sim.stuffing(scale),
         *sim.takeover(scale * 2),
     ]
     return sorted(

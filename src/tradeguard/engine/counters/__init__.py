@@ -11,6 +11,7 @@ from tradeguard.engine.counters.base import (
     WindowError,
     parse_window,
 )
+from tradeguard.engine.counters.redis import RedisCounterStore
 from tradeguard.engine.counters.sql import SqlCounterStore
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "CounterStore",
     "CounterUnavailable",
     "Observation",
+    "RedisCounterStore",
     "SqlCounterStore",
     "WindowError",
     "parse_window",

@@ -19,7 +19,6 @@ from tradeguard.db.base import to_micros
 from tradeguard.engine.counters.base import CounterQuery, CounterUnavailable, Observation
 from tradeguard.engine.tables import CounterObservation
 
-_TABLE = CounterObservation.__table__
 _AGGREGATES = select(
     func.count(),
     func.coalesce(func.sum(CounterObservation.amount), 0.0),
@@ -32,9 +31,12 @@ class SqlCounterStore:
         self.session = session
 
     def _insert(self) -> Insert:
-        dialect = self.session.get_bind().dialect.name
-        module = postgresql if dialect == "postgresql" else sqlite
-        return module.insert(_TABLE).on_conflict_do_nothing(index_elements=["key", "event_id"])
+        conflict = ["key", "event_id"]
+        if self.session.get_bind().dialect.name == "postgresql":
+            return postgresql.insert(CounterObservation).on_conflict_do_nothing(
+                index_elements=conflict
+            )
+        return sqlite.insert(CounterObservation).on_conflict_do_nothing(index_elements=conflict)
 
     def record(self, observations: Sequence[Observation]) -> None:
         if not observations:
@@ -74,8 +76,7 @@ class SqlCounterStore:
             answers[(key, lo)] = (float(count), float(total), float(distinct))
         index = {"count": 0, "sum": 1, "distinct": 2}
         return [
-            answers[(q.key.encode(), hi - to_micros_delta(q))][index[q.aggregate]]
-            for q in queries
+            answers[(q.key.encode(), hi - to_micros_delta(q))][index[q.aggregate]] for q in queries
         ]
 
     def prune(self, before: datetime) -> int:
