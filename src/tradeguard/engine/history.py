@@ -69,7 +69,7 @@ def _read(event: EventRecord, verdict: VerdictRecord, case_id: int | None) -> Ev
 def find(session: Session, kind: str, event_id: str) -> EventRead | None:
     query = _joined().where(EventRecord.kind == kind, EventRecord.event_id == event_id)
     row = session.execute(query).first()
-    return _read(*row._tuple()) if row else None
+    return _read(*row) if row else None
 
 
 def get(session: Session, kind: str, event_id: str) -> EventRead:
@@ -83,7 +83,7 @@ def for_case(session: Session, case_id: int) -> EventRead:
     row = session.execute(_joined().where(CaseRecord.id == case_id)).first()
     if row is None:
         raise NotFound(f"no case {case_id}")
-    return _read(*row._tuple())
+    return _read(*row)
 
 
 def search(
@@ -115,7 +115,7 @@ def search(
         if entity_type:
             match = match.where(EventEntity.entity_type == entity_type)
         query = query.where(EventRecord.id.in_(match))
-    return [_read(*row._tuple()) for row in session.execute(query)]
+    return [_read(*row) for row in session.execute(query)]
 
 
 def stored_sha(session: Session, kind: str, event_id: str) -> str | None:
