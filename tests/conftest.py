@@ -93,7 +93,7 @@ def _truncate_postgres(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def _postgres_migrated(postgres_url: str) -> str:
+def postgres_migrated(postgres_url: str) -> str:
     from tradeguard.db.migrate import upgrade
     from tradeguard.db.session import engine_for
 
@@ -117,7 +117,7 @@ def runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]
 
     url = None
     if request.param == "postgres":
-        url = request.getfixturevalue("_postgres_migrated")
+        url = request.getfixturevalue("postgres_migrated")
         _truncate_postgres(url)
     ACTIVE.invalidate()
     rt = Runtime.start(make_settings(tmp_path, url))

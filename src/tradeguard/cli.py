@@ -11,6 +11,7 @@ from tradeguard.cli_support import cli_errors, out
 from tradeguard.config import get_settings
 from tradeguard.domains.accounts.cli import simulate_logins_command
 from tradeguard.engine.cli import events_app, rules_app
+from tradeguard.errors import Invalid
 
 app = typer.Typer(
     help="TradeGuard: screen, decide and protect cross-border e-commerce.",
@@ -52,6 +53,8 @@ def serve(
     from tradeguard.runtime import Runtime
 
     settings = get_settings()
+    if workers > 1 and settings.resolved_database_url.startswith("sqlite"):
+        raise Invalid("SQLite serves from one worker process; use PostgreSQL for --workers > 1")
     Runtime.start(settings).close()  # migrate once, before workers start
     uvicorn.run(
         "tradeguard.app:create_app",

@@ -9,7 +9,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tradeguard.config import Settings
 from tradeguard.db.migrate import upgrade
-from tradeguard.db.session import make_engine, session_factory, unit_of_work
+from tradeguard.db.session import (
+    WalCheckpointer,
+    make_engine,
+    session_factory,
+    sqlite_path,
+    unit_of_work,
+)
 from tradeguard.engine.counters import CounterStore
 from tradeguard.engine.rulepacks import install_defaults as install_default_packs
 from tradeguard.engine.screening import CounterBackend
@@ -21,6 +27,7 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     counters: CounterBackend
+    checkpointer: WalCheckpointer | None = None
 
     @classmethod
     def start(
@@ -34,6 +41,8 @@ class Runtime:
             sessions=session_factory(engine),
             counters=counter_backend(settings),
         )
+        database = sqlite_path(settings.resolved_database_url)
+        runtime.checkpointer = WalCheckpointer(database) if database else None
         if migrate:
             upgrade(engine)
         if migrate and install_defaults:
@@ -42,6 +51,8 @@ class Runtime:
         return runtime
 
     def close(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.engine.dispose()
 
 

@@ -63,7 +63,7 @@ def counters(request: pytest.FixtureRequest, tmp_path: Path) -> Harness:
 
         return Harness(open_redis)
     if request.param == "postgres":
-        engine = engine_for(request.getfixturevalue("_postgres_migrated"))
+        engine = engine_for(request.getfixturevalue("postgres_migrated"))
         from tests.conftest import _truncate_postgres
 
         _truncate_postgres(str(engine.url.render_as_string(hide_password=False)))

@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from tradeguard.db.base import utcnow
+from tradeguard.engine import writes
 from tradeguard.engine.tables import AuditEntry
 
 SYSTEM = "system"
@@ -41,16 +43,18 @@ def record(
     versions: Sequence[str] | None = None,
 ) -> None:
     """Add an entry to the caller's transaction, so the change and its record land together."""
-    session.add(
-        AuditEntry(
-            actor=actor,
-            action=action,
-            target_type=target_type,
-            target_id=str(target_id),
-            before=before,
-            after=after,
-            versions=list(versions) if versions else None,
-        )
+    writes.audit(
+        session.connection(),
+        {
+            "at": utcnow(),
+            "actor": actor,
+            "action": action,
+            "target_type": target_type,
+            "target_id": str(target_id),
+            "before": before,
+            "after": after,
+            "versions": list(versions) if versions else None,
+        },
     )
 
 

@@ -50,14 +50,6 @@ class LabelRead(BaseModel):
     resolved_by: str
 
 
-def open_case(
-    session: Session, *, event_pk: int, verdict_pk: int, kind: str, decision: str
-) -> CaseRecord:
-    case = CaseRecord(event_pk=event_pk, verdict_pk=verdict_pk, kind=kind, decision=decision)
-    session.add(case)
-    return case
-
-
 def get_case(session: Session, case_id: int) -> CaseRecord:
     case = session.get(CaseRecord, case_id)
     if case is None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, and_, or_, select, tuple_
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from tradeguard.db.base import utcnow
@@ -205,9 +206,38 @@ def entries(
     return list(session.scalars(query))
 
 
-def lookup(session: Session, entities: dict[str, str], *, at: datetime) -> list[ListEntry]:
-    """Active entries that match any of an event's entities, in one query."""
-    pairs: list[tuple[str, str]] = []
+@dataclass(frozen=True, slots=True)
+class ListHit:
+    id: int
+    list_name: str
+    entity_type: str
+    value: str
+    is_network: bool
+    reason: str
+
+
+# Built once: the value list is an expanding parameter, so the statement compiles once.
+_LOOKUP = select(
+    ListEntry.id,
+    ListEntry.list_name,
+    ListEntry.entity_type,
+    ListEntry.value,
+    ListEntry.is_network,
+    ListEntry.reason,
+).where(
+    or_(ListEntry.value.in_(bindparam("values", expanding=True)), ListEntry.is_network.is_(True)),
+    ListEntry.removed_at.is_(None),
+    or_(ListEntry.expires_at.is_(None), ListEntry.expires_at > bindparam("now")),
+)
+
+
+def lookup(session: Session, entities: dict[str, str], *, at: datetime) -> list[ListHit]:
+    """Active entries that match any of an event's entities, in one query.
+
+    Network entries (CIDR) come back whatever the values, and are matched here in Python:
+    they are few, and SQL has no portable prefix match for addresses.
+    """
+    pairs: set[tuple[str, str]] = set()
     ips: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = []
     for entity_type, raw in entities.items():
         if entity_type not in ENTITY_TYPES:
@@ -216,29 +246,28 @@ def lookup(session: Session, entities: dict[str, str], *, at: datetime) -> list[
             value, _ = normalise(entity_type, raw)
         except Invalid:
             continue
-        pairs.append((entity_type, value))
+        pairs.add((entity_type, value))
         if entity_type == "ip":
             ips.append(ipaddress.ip_address(value))
     if not pairs:
         return []
-    match: ColumnElement[bool] = tuple_(ListEntry.entity_type, ListEntry.value).in_(pairs)
-    if ips:
-        match = or_(match, and_(ListEntry.entity_type == "ip", ListEntry.is_network.is_(True)))
-    rows = session.scalars(
-        select(ListEntry).where(
-            match,
-            ListEntry.removed_at.is_(None),
-            or_(ListEntry.expires_at.is_(None), ListEntry.expires_at > at),
-        )
+    rows = session.connection().execute(
+        _LOOKUP, {"values": sorted({v for _, v in pairs}), "now": at}
     )
+    hits = [ListHit(*row) for row in rows]
     return [
-        row
-        for row in rows
-        if not row.is_network or any(ip in ipaddress.ip_network(row.value) for ip in ips)
+        hit
+        for hit in hits
+        if ((hit.entity_type, hit.value) in pairs and not hit.is_network)
+        or (
+            hit.is_network
+            and hit.entity_type == "ip"
+            and any(ip in ipaddress.ip_network(hit.value) for ip in ips)
+        )
     ]
 
 
-def signals_for(hits: list[ListEntry]) -> list[Signal]:
+def signals_for(hits: list[ListHit]) -> list[Signal]:
     signals = []
     for hit in hits:
         code = BLOCK_LIST_CODE if hit.list_name == "block" else ALLOW_LIST_CODE

@@ -159,7 +159,7 @@ class ActivePacks:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._running: dict[str, tuple[float, list[tuple[RulePack, bool]]]] = {}
+        self._running: dict[object, tuple[float, list[tuple[RulePack, bool]]]] = {}
         self._compiled: dict[str, RulePack] = {}
 
     def invalidate(self) -> None:
@@ -167,7 +167,7 @@ class ActivePacks:
 
     def get(self, session: Session) -> list[tuple[RulePack, bool]]:
         """``(pack, is_shadow)`` for every pack that runs now."""
-        database = str(session.get_bind().engine.url)
+        database = session.get_bind().engine  # one cache entry per database engine
         loaded_at, packs = self._running.get(database, (float("-inf"), []))
         if time.monotonic() - loaded_at < REFRESH_SECONDS:
             return packs

@@ -8,11 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from tradeguard.db.base import utcnow
-from tradeguard.engine import audit, cases, history, lists
+from tradeguard.engine import history, lists, writes
 from tradeguard.engine.counters import (
     Aggregate,
     CounterKey,
@@ -24,7 +23,6 @@ from tradeguard.engine.counters import (
 from tradeguard.engine.events import Event, get_kind
 from tradeguard.engine.rulepacks import ACTIVE
 from tradeguard.engine.rules import RulePack, evaluate_pack
-from tradeguard.engine.tables import EventEntity, EventRecord, ListEntry, VerdictRecord
 from tradeguard.engine.verdicts import Signal, Thresholds, Verdict, decide
 from tradeguard.errors import Conflict
 
@@ -65,7 +63,7 @@ class RuleScope:
 
     event: Event
     counters: CounterStore
-    list_hits: list[ListEntry]
+    list_hits: list[lists.ListHit]
     _cache: dict[tuple[str, str, str, str], float] = field(default_factory=dict)
 
     def prefetch(self, packs: list[RulePack]) -> None:
@@ -120,72 +118,93 @@ class RuleScope:
 def screen(session: Session, *, event: Event, counters: CounterStore, actor: str) -> Verdict:
     """Decide on a new event, or return the stored verdict if this kind and id was seen before.
 
-    A concurrent duplicate surfaces as an IntegrityError at flush; the caller's retry then
-    finds the stored event (see ``tradeguard.engine.service``).
+    The event row goes in first with ON CONFLICT DO NOTHING: a duplicate writes nothing and
+    takes the replay path, and two racing requests cannot both count the same event.
     """
     started = time.perf_counter()
-    stored_sha = history.stored_sha(session, event.kind, event.id)
-    if stored_sha is not None:
-        return replay(session, event, stored_sha)
-    record = EventRecord(
-        kind=event.kind,
-        event_id=event.id,
-        occurred_at=event.occurred_at,
-        payload=event.fields,
-        payload_sha256=event.sha256,
-        entities=event.entities,
+    conn = session.connection()
+    now = utcnow()
+    event_pk = writes.new_event(
+        conn,
+        {
+            "kind": event.kind,
+            "event_id": event.id,
+            "occurred_at": event.occurred_at,
+            "received_at": now,
+            "payload": event.fields,
+            "payload_sha256": event.sha256,
+            "entities": event.entities,
+        },
     )
-    session.add(record)
-    session.flush()
-    if event.entities:
-        session.execute(
-            insert(EventEntity),
-            [
-                {"event_pk": record.id, "entity_type": t, "entity_value": v}
-                for t, v in event.entities.items()
-            ],
-        )
+    if event_pk is None:
+        return replay(session, event, history.stored_sha(session, event.kind, event.id) or "")
+    writes.entities(
+        conn,
+        [
+            {"event_pk": event_pk, "entity_type": t, "entity_value": v}
+            for t, v in event.entities.items()
+        ],
+    )
     counters.record(observations(event))
     signals, packs, thresholds = evaluate(session, event=event, counters=counters)
     decision, score = decide(signals, thresholds)
     live = [s for s in signals if not s.shadow]
     shadow = [s for s in signals if s.shadow]
-    latency_ms = (time.perf_counter() - started) * 1000
-    verdict = VerdictRecord(
-        event_pk=record.id,
-        decision=decision.value,
-        score=score,
-        signals=[s.model_dump(mode="json") for s in live],
-        shadow_signals=[s.model_dump(mode="json") for s in shadow],
-        rule_packs=packs,
-        model_versions=[],
-        latency_ms=round(latency_ms, 3),
-        actor=actor,
-        created_at=utcnow(),
+    latency_ms = round((time.perf_counter() - started) * 1000, 3)
+    verdict_pk = writes.verdict(
+        conn,
+        {
+            "event_pk": event_pk,
+            "decision": decision.value,
+            "score": score,
+            "signals": [s.model_dump(mode="json") for s in live],
+            "shadow_signals": [s.model_dump(mode="json") for s in shadow],
+            "rule_packs": packs,
+            "model_versions": [],
+            "latency_ms": latency_ms,
+            "actor": actor,
+            "created_at": now,
+        },
     )
-    session.add(verdict)
-    session.flush()
     case_id = None
     if decision.opens_case:
-        case = cases.open_case(
-            session,
-            event_pk=record.id,
-            verdict_pk=verdict.id,
-            kind=event.kind,
-            decision=decision.value,
+        case_id = writes.case(
+            conn,
+            {
+                "event_pk": event_pk,
+                "verdict_pk": verdict_pk,
+                "kind": event.kind,
+                "decision": decision.value,
+                "status": "open",
+                "opened_at": now,
+            },
         )
-        session.flush()
-        case_id = case.id
-    audit.record(
-        session,
-        actor=actor,
-        action="verdict.create",
-        target_type="event",
-        target_id=f"{event.kind}:{event.id}",
-        after={"decision": decision.value, "score": score, "case_id": case_id},
-        versions=packs,
+    writes.audit(
+        conn,
+        {
+            "at": now,
+            "actor": actor,
+            "action": "verdict.create",
+            "target_type": "event",
+            "target_id": f"{event.kind}:{event.id}",
+            "after": {"decision": decision.value, "score": score, "case_id": case_id},
+            "versions": packs,
+        },
     )
-    return history.to_verdict(record, verdict, case_id)
+    return Verdict(
+        event_id=event.id,
+        kind=event.kind,
+        occurred_at=event.occurred_at,
+        decision=decision,
+        score=score,
+        signals=live,
+        shadow_signals=shadow,
+        rule_packs=packs,
+        model_versions=[],
+        latency_ms=latency_ms,
+        case_id=case_id,
+        created_at=now,
+    )
 
 
 def replay(session: Session, event: Event, stored_sha: str) -> Verdict:

@@ -28,7 +28,6 @@ class EventRecord(Base):
     __table_args__ = (
         UniqueConstraint("kind", "event_id", name="uq_events_kind_event_id"),
         Index("ix_events_kind_occurred", "kind", "occurred_at"),
-        Index("ix_events_occurred", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
@@ -157,7 +156,6 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_log"
     __table_args__ = (
-        Index("ix_audit_log_at", "at"),
         Index("ix_audit_log_action", "action"),
         Index("ix_audit_log_target", "target_type", "target_id"),
     )

@@ -8,9 +8,10 @@ caller's transaction, so counters commit or roll back together with the event an
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import Insert, delete, func, select
+from sqlalchemy import Insert, TextClause, delete, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -18,12 +19,6 @@ from sqlalchemy.orm import Session
 from tradeguard.db.base import to_micros
 from tradeguard.engine.counters.base import CounterQuery, CounterUnavailable, Observation
 from tradeguard.engine.tables import CounterObservation
-
-_AGGREGATES = select(
-    func.count(),
-    func.coalesce(func.sum(CounterObservation.amount), 0.0),
-    func.count(func.distinct(CounterObservation.distinct_value)),
-)
 
 
 class SqlCounterStore:
@@ -52,31 +47,30 @@ class SqlCounterStore:
             for o in observations
         ]
         try:
-            self.session.execute(self._insert().values(rows))
+            self.session.connection().execute(self._insert(), rows)
         except OperationalError as exc:
             raise CounterUnavailable(f"counter store unavailable: {exc.orig}") from exc
 
     def query(self, queries: Sequence[CounterQuery], at: datetime) -> list[float]:
-        """One SELECT per distinct (key, window), answering count, sum and distinct at once."""
+        """Every distinct (key, window) in one round trip: a UNION ALL of indexed range scans."""
         hi = to_micros(at)
-        answers: dict[tuple[str, int], tuple[float, float, float]] = {}
+        ranges: dict[tuple[str, int], int] = {}
         for q in queries:
-            key, lo = q.key.encode(), hi - to_micros_delta(q)
-            if (key, lo) in answers:
-                continue
-            statement = _AGGREGATES.where(
-                CounterObservation.key == key,
-                CounterObservation.at_us > lo,
-                CounterObservation.at_us <= hi,
-            )
-            try:
-                count, total, distinct = self.session.execute(statement).one()
-            except OperationalError as exc:
-                raise CounterUnavailable(f"counter store unavailable: {exc.orig}") from exc
-            answers[(key, lo)] = (float(count), float(total), float(distinct))
-        index = {"count": 0, "sum": 1, "distinct": 2}
+            ranges.setdefault((q.key.encode(), hi - _micros(q.window)), len(ranges))
+        if not ranges:
+            return []
+        params: dict[str, object] = {"hi": hi}
+        for (key, lo), i in ranges.items():
+            params[f"k{i}"], params[f"lo{i}"] = key, lo
+        try:
+            rows = self.session.connection().execute(_union(len(ranges)), params).all()
+        except OperationalError as exc:
+            raise CounterUnavailable(f"counter store unavailable: {exc.orig}") from exc
+        answers = {int(row[0]): row[1:] for row in rows}
+        column = {"count": 0, "sum": 1, "distinct": 2}
         return [
-            answers[(q.key.encode(), hi - to_micros_delta(q))][index[q.aggregate]] for q in queries
+            float(answers[ranges[(q.key.encode(), hi - _micros(q.window))]][column[q.aggregate]])
+            for q in queries
         ]
 
     def prune(self, before: datetime) -> int:
@@ -87,5 +81,17 @@ class SqlCounterStore:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def to_micros_delta(query: CounterQuery) -> int:
-    return int(query.window.total_seconds() * 1_000_000)
+def _micros(window: timedelta) -> int:
+    return window // timedelta(microseconds=1)
+
+
+@lru_cache(maxsize=64)
+def _union(n: int) -> TextClause:
+    """The aggregate query for ``n`` ranges; built once per size, values always bound."""
+    return text(  # only the integer i is formatted in; every value is a bound parameter
+        " UNION ALL ".join(
+            f"SELECT {i} AS i, count(*), coalesce(sum(amount), 0), count(DISTINCT distinct_value)"  # noqa: S608
+            f" FROM counter_observations WHERE key = :k{i} AND at_us > :lo{i} AND at_us <= :hi"
+            for i in range(n)
+        )
+    )

@@ -90,7 +90,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.create_index("ix_audit_log_action", ["action"], unique=False)
-        batch_op.create_index("ix_audit_log_at", ["at"], unique=False)
         batch_op.create_index("ix_audit_log_target", ["target_type", "target_id"], unique=False)
 
     op.create_table(
@@ -140,7 +139,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index("ix_events_kind_occurred", ["kind", "occurred_at"], unique=False)
-        batch_op.create_index("ix_events_occurred", ["occurred_at"], unique=False)
 
     op.create_table(
         "list_entries",
@@ -311,7 +309,6 @@ def downgrade() -> None:
 
     op.drop_table("list_entries")
     with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.drop_index("ix_events_occurred")
         batch_op.drop_index("ix_events_kind_occurred")
 
     op.drop_table("events")
@@ -321,7 +318,6 @@ def downgrade() -> None:
     op.drop_table("counter_observations")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_log_target")
-        batch_op.drop_index("ix_audit_log_at")
         batch_op.drop_index("ix_audit_log_action")
 
     op.drop_table("audit_log")
