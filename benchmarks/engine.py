@@ -16,6 +16,8 @@ import argparse
 import asyncio
 import os
 import platform
+import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -132,8 +134,33 @@ async def _post_all(
         return timings, time.perf_counter() - started, failures
 
 
-def over_http(kind: str, events: list[dict[str, Any]], workers: int,
-              concurrency: int) -> dict[str, float]:
+def _wrk(base: str, key: str, seconds: int, concurrency: int) -> dict[str, float]:
+    """wrk (C, two threads) as the load: a Python client would saturate a core by itself."""
+    script = Path(__file__).with_name("login_post.lua")
+    report = subprocess.run(
+        ["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "--latency", "-s", str(script), base],
+        env={**os.environ, "TG_KEY": key}, check=True, capture_output=True, text=True,
+    ).stdout
+    unit_ms = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    latency = {
+        q: float(value) * unit_ms[unit]
+        for q, value, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)", report, re.M)
+    }
+    requests = int(re.search(r"(\d+) requests in", report).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", report)
+    errors = re.search(r"Socket errors: .*", report)
+    return {
+        "verdicts_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", report).group(1)),  # type: ignore[union-attr]
+        "p50_ms": latency["50"],
+        "p99_ms": latency["99"],
+        "failures": float(bad.group(1)) if bad else 0.0,
+        "n": requests,
+        "socket_errors": 1.0 if errors else 0.0,
+    }
+
+
+def over_http(kind: str, events: list[dict[str, Any]], workers: int, concurrency: int,
+              seconds: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as scratch, store(kind) as url:
         env = {**os.environ, "TRADEGUARD_DATA_DIR": scratch, "TRADEGUARD_LOG_LEVEL": "warning"}
         env.pop("TRADEGUARD_REDIS_URL", None)
@@ -157,6 +184,8 @@ def over_http(kind: str, events: list[dict[str, Any]], workers: int,
                     time.sleep(0.2)
             warm = len(events) // 10
             asyncio.run(_post_all(base, key, events[:warm], concurrency))
+            if shutil.which("wrk"):
+                return _wrk(base, key, seconds, concurrency)
             timings, elapsed, failures = asyncio.run(
                 _post_all(base, key, events[warm:], concurrency)
             )
@@ -177,14 +206,17 @@ def main() -> None:
     parser.add_argument("--stores", default="sqlite,postgres")
     parser.add_argument("--events", type=int, default=6000)
     parser.add_argument("--http-events", type=int, default=6000)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2, help="PostgreSQL workers (SQLite runs one)")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--seconds", type=int, default=20, help="HTTP load duration (wrk)")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--skip-http", action="store_true")
     args = parser.parse_args()
     events = traffic(max(args.events, args.http_events), args.seed)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
+    client = "wrk (2 threads)" if shutil.which("wrk") else "Python asyncio client"
+    print(f"HTTP load: {client}")
     print("| store | mode | events | p50 ms | p99 ms | verdicts/s |")
     print("|---|---|---|---|---|---|")
     for kind in args.stores.split(","):
@@ -193,8 +225,9 @@ def main() -> None:
               f"{r['p99_ms']:.2f} | {r['verdicts_per_s']:.0f} |", flush=True)
         if args.skip_http:
             continue
-        h = over_http(kind, events[: args.http_events], args.workers, args.concurrency)
-        print(f"| {kind} | HTTP, {args.workers} workers, {args.concurrency} concurrent | "
+        workers = 1 if kind == "sqlite" else args.workers
+        h = over_http(kind, events[: args.http_events], workers, args.concurrency, args.seconds)
+        print(f"| {kind} | HTTP, {workers} worker(s), {args.concurrency} concurrent | "
               f"{h['n']} | {h['p50_ms']:.2f} | {h['p99_ms']:.2f} | {h['verdicts_per_s']:.0f} |"
               + (f" ({h['failures']:.0f} failed)" if h["failures"] else ""), flush=True)
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from tradeguard.api.deps import Analyst, Ingest, Reader, RuntimeDep, SessionDep
@@ -55,16 +56,13 @@ def list_kinds(_: Reader) -> list[KindRead]:
 @router.post(
     "/events/{kind}",
     status_code=201,
-    responses={200: {"description": "the event was seen before; its stored verdict"}},
+    response_model=Verdict,
+    responses={200: {"model": Verdict, "description": "seen before: the stored verdict"}},
 )
-async def post_event(
-    kind: str, request: Request, response: Response, runtime: RuntimeDep, caller: Ingest
-) -> Verdict:
+async def post_event(kind: str, request: Request, runtime: RuntimeDep, caller: Ingest) -> Response:
     """Screen one event: a flat JSON object with ``id``, ``occurred_at`` and the kind's fields."""
     get_kind(kind)
     raw = await _json_object(request)
-    from starlette.concurrency import run_in_threadpool
-
     verdict = await run_in_threadpool(
         ingest,
         runtime.sessions,
@@ -73,9 +71,12 @@ async def post_event(
         actor=caller.actor,
         counters=runtime.counters,
     )
-    if verdict.replayed:
-        response.status_code = 200
-    return verdict
+    # Serialised once by pydantic's core; FastAPI would validate the model a second time.
+    return Response(
+        verdict.model_dump_json(),
+        status_code=200 if verdict.replayed else 201,
+        media_type="application/json",
+    )
 
 
 @router.get("/events")
