@@ -117,8 +117,9 @@ async def _post_all(
     failures = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     headers = {"Authorization": f"Bearer {key}"}
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits,
-                                 timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=base, headers=headers, limits=limits, timeout=30
+    ) as client:
 
         async def worker() -> None:
             nonlocal failures
@@ -139,7 +140,10 @@ def _wrk(base: str, key: str, seconds: int, concurrency: int) -> dict[str, float
     script = Path(__file__).with_name("login_post.lua")
     report = subprocess.run(
         ["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "--latency", "-s", str(script), base],
-        env={**os.environ, "TG_KEY": key}, check=True, capture_output=True, text=True,
+        env={**os.environ, "TG_KEY": key},
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     unit_ms = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     latency = {
@@ -159,20 +163,33 @@ def _wrk(base: str, key: str, seconds: int, concurrency: int) -> dict[str, float
     }
 
 
-def over_http(kind: str, events: list[dict[str, Any]], workers: int, concurrency: int,
-              seconds: int) -> dict[str, float]:
+def over_http(
+    kind: str, events: list[dict[str, Any]], workers: int, concurrency: int, seconds: int
+) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as scratch, store(kind) as url:
         env = {**os.environ, "TRADEGUARD_DATA_DIR": scratch, "TRADEGUARD_LOG_LEVEL": "warning"}
         env.pop("TRADEGUARD_REDIS_URL", None)
         if url:
             env["TRADEGUARD_DATABASE_URL"] = url
         tg = [sys.executable, "-m", "tradeguard"]
-        key = subprocess.run([*tg, "keys", "create", "--role", "ingest", "--name", "bench"],
-                             env=env, check=True, capture_output=True, text=True
-                             ).stdout.strip().splitlines()[-1]
+        key = (
+            subprocess.run(
+                [*tg, "keys", "create", "--role", "ingest", "--name", "bench"],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         port = free_port()
-        server = subprocess.Popen([*tg, "serve", "--port", str(port), "--workers", str(workers)],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        server = subprocess.Popen(
+            [*tg, "serve", "--port", str(port), "--workers", str(workers)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + 30
@@ -206,30 +223,40 @@ def main() -> None:
     parser.add_argument("--stores", default="sqlite,postgres")
     parser.add_argument("--events", type=int, default=6000)
     parser.add_argument("--http-events", type=int, default=6000)
-    parser.add_argument("--workers", type=int, default=2, help="PostgreSQL workers (SQLite runs one)")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="PostgreSQL workers (SQLite runs one)"
+    )
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--seconds", type=int, default=20, help="HTTP load duration (wrk)")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--skip-http", action="store_true")
     args = parser.parse_args()
     events = traffic(max(args.events, args.http_events), args.seed)
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
     client = "wrk (2 threads)" if shutil.which("wrk") else "Python asyncio client"
     print(f"HTTP load: {client}")
     print("| store | mode | events | p50 ms | p99 ms | verdicts/s |")
     print("|---|---|---|---|---|---|")
     for kind in args.stores.split(","):
         r = in_process(kind, events[: args.events], warmup=min(500, args.events // 10))
-        print(f"| {kind} | in-process, 1 thread | {r['n']} | {r['p50_ms']:.2f} | "
-              f"{r['p99_ms']:.2f} | {r['verdicts_per_s']:.0f} |", flush=True)
+        print(
+            f"| {kind} | in-process, 1 thread | {r['n']} | {r['p50_ms']:.2f} | "
+            f"{r['p99_ms']:.2f} | {r['verdicts_per_s']:.0f} |",
+            flush=True,
+        )
         if args.skip_http:
             continue
         workers = 1 if kind == "sqlite" else args.workers
         h = over_http(kind, events[: args.http_events], workers, args.concurrency, args.seconds)
-        print(f"| {kind} | HTTP, {workers} worker(s), {args.concurrency} concurrent | "
-              f"{h['n']} | {h['p50_ms']:.2f} | {h['p99_ms']:.2f} | {h['verdicts_per_s']:.0f} |"
-              + (f" ({h['failures']:.0f} failed)" if h["failures"] else ""), flush=True)
+        print(
+            f"| {kind} | HTTP, {workers} worker(s), {args.concurrency} concurrent | "
+            f"{h['n']} | {h['p50_ms']:.2f} | {h['p99_ms']:.2f} | {h['verdicts_per_s']:.0f} |"
+            + (f" ({h['failures']:.0f} failed)" if h["failures"] else ""),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
