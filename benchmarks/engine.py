@@ -34,7 +34,6 @@ import httpx
 from sqlalchemy import create_engine, text
 
 from tradeguard.config import load_settings
-from tradeguard.db.session import unit_of_work
 from tradeguard.domains.accounts.simulate import simulate_logins
 from tradeguard.engine.service import ingest
 from tradeguard.runtime import Runtime

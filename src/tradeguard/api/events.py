@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
-from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from tradeguard.api.deps import Analyst, Ingest, Reader, RuntimeDep, SessionDep
 from tradeguard.engine import history
