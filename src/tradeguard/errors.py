@@ -53,3 +53,8 @@ class PayloadTooLarge(TradeGuardError):
 class UnsupportedMediaType(TradeGuardError):
     status = 415
     title = "Unsupported media type"
+
+
+class Unavailable(TradeGuardError):
+    status = 503
+    title = "Service unavailable"

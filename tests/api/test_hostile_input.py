@@ -176,3 +176,17 @@ def test_unknown_route_and_bad_query_are_problems(api: Api) -> None:
     assert_problem(
         api.client.get("/v1/events", params={"decision": "maybe"}, headers=api.analyst), 422
     )
+
+
+def test_a_dead_counter_store_answers_503_and_stores_nothing(api: Api) -> None:
+    import redis
+
+    from tradeguard.engine.counters import RedisCounterStore
+
+    dead = RedisCounterStore(redis.Redis(port=1, socket_connect_timeout=0.2))
+    api.runtime.counters = lambda _session: dead
+    body = assert_problem(
+        api.client.post("/v1/events/login", json=login(), headers=api.ingest), 503
+    )
+    assert "unavailable" in body["detail"]
+    assert stored(api) == (0, 0)

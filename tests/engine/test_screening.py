@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -223,3 +224,63 @@ def test_audit_log_refuses_update_and_delete(runtime: Runtime) -> None:
     with pytest.raises(DBAPIError), unit_of_work(runtime.sessions) as session:
         session.execute(delete(AuditEntry))
     assert count(runtime, AuditEntry) >= 1
+
+
+def test_rules_can_ask_whether_an_entity_is_listed(runtime: Runtime) -> None:
+    from tradeguard.engine import rulepacks
+
+    pack = """
+id: watch
+version: 1
+kinds: [login]
+rules:
+  - id: watched_device_fails
+    expression: "listed('block', 'device') || (listed('allow', 'ip') && !event.success)"
+    action: review
+    reason: watched
+"""
+    with unit_of_work(runtime.sessions) as session:
+        rulepacks.upload(session, source=pack, actor="test")
+        rulepacks.set_status(session, pack_id="watch", version=1, status="shadow", actor="test")
+        lists.add_entry(
+            session,
+            list_name="allow",
+            entity_type="ip",
+            value="10.1.2.3",
+            reason="office",
+            actor="test",
+        )
+    verdict = send(runtime, login(ip="10.1.2.3", success=False))
+    assert verdict.decision is Decision.ALLOW  # the allow list decides; the shadow rule records
+    assert [s.code for s in verdict.shadow_signals] == ["rule.watched_device_fails"]
+
+
+@pytest.mark.redis
+def test_the_engine_runs_on_redis_counters(
+    runtime: Runtime, redis_url: str, redis_prefix: str
+) -> None:
+    import redis
+
+    from tradeguard.engine.counters import CounterKey, CounterQuery, RedisCounterStore
+
+    store = RedisCounterStore(redis.Redis.from_url(redis_url), prefix=redis_prefix)
+    runtime.counters = lambda _session: store
+    verdicts = [send(runtime, login(success=False, minutes=i)) for i in range(5)]
+    assert verdicts[-1].decision is Decision.CHALLENGE
+    again = send(runtime, login(success=False, minutes=1, event_id=verdicts[1].event_id))
+    assert again.replayed
+    failures = CounterQuery(CounterKey("login.failure", "account", "acct-1"), timedelta(hours=1))
+    assert store.query([failures], verdicts[-1].occurred_at) == [5]
+
+
+def test_an_unreachable_counter_store_is_a_503_not_a_crash(runtime: Runtime) -> None:
+    import redis
+
+    from tradeguard.engine.counters import CounterUnavailable, RedisCounterStore
+
+    dead = RedisCounterStore(redis.Redis(port=1, socket_connect_timeout=0.2))
+    runtime.counters = lambda _session: dead
+    with pytest.raises(CounterUnavailable) as caught:
+        send(runtime, login())
+    assert caught.value.status == 503
+    assert count(runtime, EventRecord) == 0

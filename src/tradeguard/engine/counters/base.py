@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
+from tradeguard.errors import Unavailable
+
 Aggregate = Literal["count", "sum", "distinct"]
 
 STANDARD_WINDOWS = ("10m", "1h", "24h", "30d")
@@ -77,5 +79,5 @@ class CounterStore(Protocol):
         """Each query's value over ``(at - window, at]``, in the order asked."""
 
 
-class CounterUnavailable(RuntimeError):
-    """The counter backend cannot be reached; screening must not guess counts."""
+class CounterUnavailable(Unavailable):
+    """The counter backend cannot be reached; screening must not guess counts (HTTP 503)."""
