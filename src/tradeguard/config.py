@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("data"))
     database_url: str | None = None
     redis_url: str | None = None
+    redis_prefix: str = Field(default="tg:c:", min_length=1, max_length=64)
     counter_backend: Literal["auto", "sql", "redis"] = "auto"
     secret_key: SecretStr | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)

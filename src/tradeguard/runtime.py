@@ -61,10 +61,17 @@ def counter_backend(settings: Settings) -> CounterBackend:
 
     if settings.resolved_counter_backend == "redis":
         import redis
+        from redis.backoff import ExponentialBackoff
+        from redis.retry import Retry
 
         assert settings.redis_url is not None
-        store: CounterStore = RedisCounterStore(
-            redis.Redis.from_url(settings.redis_url, socket_timeout=2.0)
+        # One quick retry: a verdict waiting seconds on a dead Redis is worse than a fast 503.
+        client = redis.Redis.from_url(
+            settings.redis_url,
+            socket_timeout=2.0,
+            socket_connect_timeout=1.0,
+            retry=Retry(ExponentialBackoff(cap=0.05, base=0.01), 1),
         )
+        store: CounterStore = RedisCounterStore(client, prefix=settings.redis_prefix)
         return lambda _session: store
     return SqlCounterStore

@@ -180,13 +180,29 @@ def test_unknown_route_and_bad_query_are_problems(api: Api) -> None:
 
 def test_a_dead_counter_store_answers_503_and_stores_nothing(api: Api) -> None:
     import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
     from tradeguard.engine.counters import RedisCounterStore
 
-    dead = RedisCounterStore(redis.Redis(port=1, socket_connect_timeout=0.2))
+    dead = RedisCounterStore(
+        redis.Redis(port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
+    )
     api.runtime.counters = lambda _session: dead
     body = assert_problem(
         api.client.post("/v1/events/login", json=login(), headers=api.ingest), 503
     )
     assert "unavailable" in body["detail"]
     assert stored(api) == (0, 0)
+
+
+def test_times_without_an_offset_are_refused_not_guessed(api: Api) -> None:
+    naive = {"since": "2026-03-01T00:00:00"}
+    assert_problem(api.client.get("/v1/events", params=naive, headers=api.analyst), 422)
+    entry = {
+        "entity_type": "ip",
+        "value": "192.0.2.1",
+        "reason": "x",
+        "expires_at": "2030-01-01T00:00:00",
+    }
+    assert_problem(api.client.post("/v1/lists/block", json=entry, headers=api.analyst), 422)

@@ -275,10 +275,14 @@ def test_the_engine_runs_on_redis_counters(
 
 def test_an_unreachable_counter_store_is_a_503_not_a_crash(runtime: Runtime) -> None:
     import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
     from tradeguard.engine.counters import CounterUnavailable, RedisCounterStore
 
-    dead = RedisCounterStore(redis.Redis(port=1, socket_connect_timeout=0.2))
+    dead = RedisCounterStore(
+        redis.Redis(port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
+    )
     runtime.counters = lambda _session: dead
     with pytest.raises(CounterUnavailable) as caught:
         send(runtime, login())

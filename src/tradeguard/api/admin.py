@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from tradeguard.api.deps import Admin, Analyst, SessionDep
 from tradeguard.auth import keys
@@ -55,8 +54,8 @@ def search_audit(
     action: str | None = None,
     target_type: str | None = None,
     target_id: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     cursor: int | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,

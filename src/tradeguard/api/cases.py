@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
 from tradeguard.api.deps import Analyst, SessionDep
 from tradeguard.engine import cases, history
@@ -78,8 +77,8 @@ def list_labels(
     session: SessionDep,
     _: Analyst,
     kind: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
 ) -> list[cases.LabelRead]:
     return cases.labels(session, kind=kind, since=since, until=until, limit=limit)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from tradeguard.api.deps import Analyst, Ingest, Reader, RuntimeDep, SessionDep
@@ -85,8 +84,8 @@ def search_events(
     _: Analyst,
     kind: str | None = None,
     decision: Decision | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
     entity_type: str | None = None,
     entity_value: str | None = None,
     cursor: int | None = None,

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from tradeguard.api.deps import Analyst, SessionDep
 from tradeguard.engine import lists
@@ -19,13 +17,13 @@ class ListEntryCreate(BaseModel):
     entity_type: str
     value: str = Field(min_length=1, max_length=512)
     reason: str = Field(min_length=1, max_length=2000)
-    expires_at: datetime | None = None
+    expires_at: AwareDatetime | None = None
 
 
 class ListEntryExpire(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    expires_at: datetime
+    expires_at: AwareDatetime
 
 
 @router.get("/{list_name}")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
 
 from tradeguard.api.deps import Admin, Analyst, RuntimeDep, SessionDep
 from tradeguard.engine import rulepacks
@@ -31,8 +30,8 @@ class StatusChange(BaseModel):
 class BacktestRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    since: datetime
-    until: datetime
+    since: AwareDatetime
+    until: AwareDatetime
 
     @model_validator(mode="after")
     def _ordered(self) -> BacktestRequest:

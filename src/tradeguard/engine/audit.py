@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -55,6 +56,30 @@ def record(
             "after": after,
             "versions": list(versions) if versions else None,
         },
+    )
+
+
+@contextmanager
+def tracked(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    target_type: str,
+    target_id: str | int,
+    snapshot: Callable[[], dict[str, Any]],
+) -> Iterator[None]:
+    """Record the target as it was before the block and as it is after it."""
+    before = snapshot()
+    yield
+    record(
+        session,
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        before=before,
+        after=snapshot(),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -67,7 +67,7 @@ def list_cases(
     before_id: int | None = None,
     limit: int = 100,
 ) -> list[CaseRecord]:
-    """Oldest open work first when filtering by status, newest first otherwise."""
+    """Newest first; ``before_id`` pages backwards."""
     query = select(CaseRecord)
     for column, value in (
         (CaseRecord.status, status),
@@ -82,8 +82,15 @@ def list_cases(
     return list(session.scalars(query.order_by(CaseRecord.id.desc()).limit(limit)))
 
 
-def _snapshot(case: CaseRecord) -> dict[str, object]:
-    return CaseRead.model_validate(case).model_dump(mode="json")
+def _tracked(session: Session, case: CaseRecord, actor: str, action: str) -> Any:
+    return audit.tracked(
+        session,
+        actor=actor,
+        action=action,
+        target_type="case",
+        target_id=case.id,
+        snapshot=lambda: CaseRead.model_validate(case).model_dump(mode="json"),
+    )
 
 
 def claim(session: Session, *, case_id: int, actor: str) -> CaseRecord:
@@ -92,17 +99,8 @@ def claim(session: Session, *, case_id: int, actor: str) -> CaseRecord:
         raise Conflict(f"case {case_id} is already resolved")
     if case.status == "claimed" and case.claimed_by != actor:
         raise Conflict(f"case {case_id} is claimed by {case.claimed_by}")
-    before = _snapshot(case)
-    case.status, case.claimed_by, case.claimed_at = "claimed", actor, utcnow()
-    audit.record(
-        session,
-        actor=actor,
-        action="case.claim",
-        target_type="case",
-        target_id=case_id,
-        before=before,
-        after=_snapshot(case),
-    )
+    with _tracked(session, case, actor, "case.claim"):
+        case.status, case.claimed_by, case.claimed_at = "claimed", actor, utcnow()
     return case
 
 
@@ -110,17 +108,8 @@ def release(session: Session, *, case_id: int, actor: str) -> CaseRecord:
     case = get_case(session, case_id)
     if case.status != "claimed":
         raise Conflict(f"case {case_id} is not claimed")
-    before = _snapshot(case)
-    case.status, case.claimed_by, case.claimed_at = "open", None, None
-    audit.record(
-        session,
-        actor=actor,
-        action="case.release",
-        target_type="case",
-        target_id=case_id,
-        before=before,
-        after=_snapshot(case),
-    )
+    with _tracked(session, case, actor, "case.release"):
+        case.status, case.claimed_by, case.claimed_at = "open", None, None
     return case
 
 
@@ -133,18 +122,9 @@ def resolve(session: Session, *, case_id: int, actor: str, resolution: CaseResol
         raise Conflict(f"case {case_id} is claimed by {case.claimed_by}")
     if resolution.label == "other" and not resolution.note.strip():
         raise Invalid("a case resolved as 'other' needs a note saying why")
-    before = _snapshot(case)
-    case.status, case.label, case.note = "resolved", resolution.label, resolution.note.strip()
-    case.resolved_by, case.resolved_at = actor, utcnow()
-    audit.record(
-        session,
-        actor=actor,
-        action="case.resolve",
-        target_type="case",
-        target_id=case_id,
-        before=before,
-        after=_snapshot(case),
-    )
+    with _tracked(session, case, actor, "case.resolve"):
+        case.status, case.label, case.note = "resolved", resolution.label, resolution.note.strip()
+        case.resolved_by, case.resolved_at = actor, utcnow()
     return case
 
 

@@ -11,7 +11,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import bindparam, or_, select
@@ -148,39 +148,35 @@ def _active(session: Session, entity_type: str, value: str, list_name: str) -> L
     ).first()
 
 
-def remove_entry(session: Session, *, entry_id: int, actor: str) -> ListEntry:
+def _active_entry(session: Session, entry_id: int) -> ListEntry:
     entry = session.get(ListEntry, entry_id)
     if entry is None or entry.removed_at is not None:
         raise NotFound(f"no active list entry {entry_id}")
-    before = ListEntryRead.model_validate(entry).model_dump(mode="json")
-    entry.removed_at, entry.removed_by = utcnow(), actor
-    audit.record(
+    return entry
+
+
+def _tracked(session: Session, entry: ListEntry, actor: str, action: str) -> Any:
+    return audit.tracked(
         session,
         actor=actor,
-        action="list.remove",
+        action=action,
         target_type="list_entry",
         target_id=entry.id,
-        before=before,
-        after=ListEntryRead.model_validate(entry).model_dump(mode="json"),
+        snapshot=lambda: ListEntryRead.model_validate(entry).model_dump(mode="json"),
     )
+
+
+def remove_entry(session: Session, *, entry_id: int, actor: str) -> ListEntry:
+    entry = _active_entry(session, entry_id)
+    with _tracked(session, entry, actor, "list.remove"):
+        entry.removed_at, entry.removed_by = utcnow(), actor
     return entry
 
 
 def expire_entry(session: Session, *, entry_id: int, expires_at: datetime, actor: str) -> ListEntry:
-    entry = session.get(ListEntry, entry_id)
-    if entry is None or entry.removed_at is not None:
-        raise NotFound(f"no active list entry {entry_id}")
-    before = ListEntryRead.model_validate(entry).model_dump(mode="json")
-    entry.expires_at = expires_at
-    audit.record(
-        session,
-        actor=actor,
-        action="list.expire",
-        target_type="list_entry",
-        target_id=entry.id,
-        before=before,
-        after=ListEntryRead.model_validate(entry).model_dump(mode="json"),
-    )
+    entry = _active_entry(session, entry_id)
+    with _tracked(session, entry, actor, "list.expire"):
+        entry.expires_at = expires_at
     return entry
 
 
