@@ -22,7 +22,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = runtime is None
-        app.state.runtime = runtime or Runtime.start(settings)
+        # `tradeguard serve` migrates once before starting workers; workers only connect,
+        # so several of them never race on the schema or the default packs.
+        app.state.runtime = runtime or Runtime.start(settings, migrate=False)
         yield
         if owned:
             app.state.runtime.close()

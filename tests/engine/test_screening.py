@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from tests.factories import login
 from tradeguard.db.session import unit_of_work
 from tradeguard.engine import audit, cases, lists
+from tradeguard.engine.events import parse_event
+from tradeguard.engine.screening import observations
 from tradeguard.engine.service import ingest
 from tradeguard.engine.tables import CounterObservation, EventRecord, VerdictRecord
 from tradeguard.engine.verdicts import Decision, Verdict
@@ -288,3 +290,18 @@ def test_an_unreachable_counter_store_is_a_503_not_a_crash(runtime: Runtime) -> 
         send(runtime, login())
     assert caught.value.status == 503
     assert count(runtime, EventRecord) == 0
+
+
+def test_the_same_event_sent_concurrently_is_stored_and_counted_once(runtime: Runtime) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    event = login(success=False)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        verdicts = list(pool.map(lambda _: send(runtime, dict(event)), range(8)))
+    assert sum(not v.replayed for v in verdicts) == 1
+    assert len({(v.decision, v.score, v.created_at) for v in verdicts}) == 1
+    assert count(runtime, EventRecord) == 1
+    assert count(runtime, VerdictRecord) == 1
+    with unit_of_work(runtime.sessions) as session:
+        observed = session.scalar(select(func.count()).select_from(CounterObservation))
+    assert observed == len(observations(parse_event("login", event)))
