@@ -18,7 +18,7 @@ from tradeguard.config import load_settings
 from tradeguard.db.session import unit_of_work
 from tradeguard.engine import rulepacks
 from tradeguard.engine.backtest import backtest
-from tradeguard.engine.events import get_kind, parse_event
+from tradeguard.engine.events import get_kind
 from tradeguard.engine.ingest_files import FileFormat, count_lines, detect_format, read_lines
 from tradeguard.engine.rules import load_pack
 from tradeguard.engine.service import ingest
@@ -79,11 +79,14 @@ def ingest_file(
 
 
 def _screen_line(rt: Runtime, kind: str, data: dict[str, Any], *, from_strings: bool) -> Any:
-    if from_strings:
-        # Validate the text row first so CSV booleans and numbers are read as such.
-        event = parse_event(kind, data, from_strings=True)
-        data = {"id": event.id, "occurred_at": event.occurred_at.isoformat(), **event.fields}
-    return ingest(rt.sessions, kind=kind, raw=data, actor=CLI_ACTOR, counters=rt.counters)
+    return ingest(
+        rt.sessions,
+        kind=kind,
+        raw=data,
+        actor=CLI_ACTOR,
+        counters=rt.counters,
+        from_strings=from_strings,
+    )
 
 
 def _report(decisions: Counter[str], replayed: int, rejected: list[tuple[int, str]]) -> None:

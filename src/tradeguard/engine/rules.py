@@ -62,6 +62,10 @@ CEL_BUILTINS = frozenset(
 )
 _MACRO_VAR = re.compile(r"\.(?:all|exists|exists_one|map|filter)\(\s*([A-Za-z_]\w*)\s*,")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]\w*)\}")
+_LITERAL_CALL = re.compile(
+    r"\b(velocity(?:_sum|_distinct)?)\(\s*(['\"])([\w.:-]+)\2\s*,\s*(['\"])(\w+)\4\s*,"
+    r"\s*(['\"])(\w+)\6\s*\)"
+)
 
 
 class RulePackError(Invalid):
@@ -128,6 +132,9 @@ class RulePack:
     rules: tuple[CompiledRule, ...]
     source: str
     sha256: str
+    # (function, metric, entity, window) of every velocity call written with literal
+    # arguments, so screening can fetch all of them in one round trip before evaluating.
+    velocity_calls: frozenset[tuple[str, str, str, str]] = frozenset()
 
     @property
     def label(self) -> str:
@@ -151,7 +158,13 @@ def load_pack(source: str) -> RulePack:
         raise RulePackError(_pack_problem(exc, document)) from None
     rules = tuple(_compile_rule(rule, spec) for rule in spec.rules)
     digest = hashlib.sha256(source.encode()).hexdigest()
-    return RulePack(spec=spec, rules=rules, source=source, sha256=digest)
+    expressions = [e for r in spec.rules for e in (r.expression, *r.evidence.values())]
+    calls = frozenset(
+        (fn, metric, entity, window)
+        for expression in expressions
+        for fn, _, metric, _, entity, _, window in _LITERAL_CALL.findall(expression)
+    )
+    return RulePack(spec=spec, rules=rules, source=source, sha256=digest, velocity_calls=calls)
 
 
 def _pack_problem(exc: ValidationError, document: Mapping[str, Any]) -> str:

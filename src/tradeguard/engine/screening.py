@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,10 +31,6 @@ _AGGREGATE: dict[str, Aggregate] = {
     "velocity_sum": "sum",
     "velocity_distinct": "distinct",
 }
-_LITERAL_CALL = re.compile(
-    r"\b(velocity(?:_sum|_distinct)?)\(\s*(['\"])([\w.:-]+)\2\s*,\s*(['\"])(\w+)\4\s*,"
-    r"\s*(['\"])(\w+)\6\s*\)"
-)
 
 
 def observations(event: Event) -> list[Observation]:
@@ -68,13 +63,7 @@ class RuleScope:
 
     def prefetch(self, packs: list[RulePack]) -> None:
         """Ask for every literal ``velocity(...)`` call of the packs in one round trip."""
-        wanted = {
-            (fn, metric, entity, window)
-            for pack in packs
-            for rule in pack.rules
-            for fn, _, metric, _, entity, _, window in _LITERAL_CALL.findall(rule.spec.expression)
-            + [c for e in rule.spec.evidence.values() for c in _LITERAL_CALL.findall(e)]
-        }
+        wanted = set().union(*(pack.velocity_calls for pack in packs))
         self._fetch([w for w in wanted if w not in self._cache])
 
     def _fetch(self, calls: list[tuple[str, str, str, str]]) -> None:

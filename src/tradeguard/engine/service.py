@@ -22,13 +22,14 @@ def ingest(
     raw: Mapping[str, Any],
     actor: str,
     counters: CounterBackend,
+    from_strings: bool = False,
 ) -> Verdict:
     """Validate, screen and store one event; a duplicate gets the stored verdict back.
 
     Two workers may race on the same new id: the loser's insert fails on the unique key,
     its transaction (SQL counters included) rolls back, and it answers from the winner's row.
     """
-    event = parse_event(kind, raw)
+    event = parse_event(kind, raw, from_strings=from_strings)
     try:
         with unit_of_work(factory) as session:
             return screen(session, event=event, counters=counters(session), actor=actor)
