@@ -74,6 +74,24 @@ def test_the_default_login_pack_loads() -> None:
             pack("- id: kk\n  expression: 'true'\n  reason: r\n  kinds: [order]\n"),
             "rule 'kk': kinds ['order'] not in pack kinds",
         ),
+        (
+            pack(
+                "- id: win\n  expression: \"velocity('login.failure', 'account', '10x') > 1\"\n"
+                "  reason: r\n"
+            ),
+            "rule 'win': window '10x'",
+        ),
+        (
+            pack(
+                "- id: typo\n  expression: \"velocity('login.fail', 'account', '1h') > 1\"\n"
+                "  reason: r\n"
+            ),
+            "rule 'typo': no counter 'login.fail' per 'account' in login",
+        ),
+        (
+            pack("- id: xx\n  expression: 'true'\n  reason: r\n", kinds="[wire]"),
+            "rule pack kinds: unknown event kind 'wire'",
+        ),
         ("rules: [unclosed", "not valid YAML"),
         ("- just a list", "must be a YAML mapping"),
         (pack("[]"), "rules"),

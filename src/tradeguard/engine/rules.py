@@ -16,8 +16,10 @@ import cel
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from tradeguard.engine.counters.base import WindowError, parse_window
+from tradeguard.engine.events import get_kind
 from tradeguard.engine.verdicts import Decision, Signal, Thresholds
-from tradeguard.errors import Invalid
+from tradeguard.errors import Invalid, NotFound
 
 Action = Literal["score", "challenge", "review", "block"]
 DEFAULT_SCORE: dict[str, int] = {"score": 20, "challenge": 30, "review": 60, "block": 90}
@@ -156,6 +158,11 @@ def load_pack(source: str) -> RulePack:
         spec = RulePackSpec.model_validate(document)
     except ValidationError as exc:
         raise RulePackError(_pack_problem(exc, document)) from None
+    for kind in spec.kinds:
+        try:
+            get_kind(kind)
+        except NotFound as exc:
+            raise RulePackError(f"rule pack kinds: {exc.detail}") from None
     rules = tuple(_compile_rule(rule, spec) for rule in spec.rules)
     digest = hashlib.sha256(source.encode()).hexdigest()
     expressions = [e for r in spec.rules for e in (r.expression, *r.evidence.values())]
@@ -185,11 +192,28 @@ def _compile_rule(rule: RuleSpec, pack: RulePackSpec) -> CompiledRule:
     unknown_kinds = set(rule.kinds or ()) - set(pack.kinds)
     if unknown_kinds:
         raise RulePackError(f"rule {rule.id!r}: kinds {sorted(unknown_kinds)} not in pack kinds")
+    _check_counters(rule, rule.kinds or pack.kinds)
     program = _compile(rule.id, "expression", rule.expression)
     evidence = tuple(
         (name, _compile(rule.id, f"evidence.{name}", expr)) for name, expr in rule.evidence.items()
     )
     return CompiledRule(spec=rule, program=program, evidence=evidence)
+
+
+def _check_counters(rule: RuleSpec, kinds: list[str]) -> None:
+    """Literal velocity calls must name a real window and a counter the kinds feed."""
+    fed = {(c.metric, c.entity) for kind in kinds for c in get_kind(kind).counters}
+    for expression in (rule.expression, *rule.evidence.values()):
+        for _, _, metric, _, entity, _, window in _LITERAL_CALL.findall(expression):
+            try:
+                parse_window(window)
+            except WindowError as exc:
+                raise RulePackError(f"rule {rule.id!r}: {exc}") from None
+            if (metric, entity) not in fed:
+                raise RulePackError(
+                    f"rule {rule.id!r}: no counter {metric!r} per {entity!r} in "
+                    f"{', '.join(kinds)}; known: {', '.join(sorted(f'{m}/{e}' for m, e in fed))}"
+                )
 
 
 def _compile(rule_id: str, where: str, expression: str) -> Any:
