@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str | None) -> str | None:
+        value = value or None  # an empty variable means "not set"
         if value is not None and not value.startswith(("sqlite", "postgresql")):
             raise ValueError("must be a sqlite:// or postgresql+psycopg:// URL")
         if value is not None and value.startswith("postgresql://"):
@@ -124,7 +125,8 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = "TRADEGUARD_" + "_".join(str(p) for p in first["loc"]).upper()
-        raise SettingsError(f"{name}: {first['msg']}") from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"{name}: {message}") from None
 
 
 @lru_cache(maxsize=1)

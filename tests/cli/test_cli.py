@@ -172,3 +172,16 @@ def test_settings_come_from_a_toml_file(
     result = tg("db", "upgrade")
     assert result.exit_code == 2
     assert "TRADEGUARD_PORT" in result.output
+
+
+def test_serve_refuses_several_workers_on_sqlite(tg: Invoke) -> None:
+    result = tg("serve", "--workers", "2")
+    assert result.exit_code == 1
+    assert "use PostgreSQL for --workers > 1" in result.output
+
+
+def test_an_empty_database_url_means_the_default(
+    tg: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRADEGUARD_DATABASE_URL", "")
+    assert tg("db", "upgrade").exit_code == 0
