@@ -16,6 +16,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from tradeguard.errors import readable
+
 CONFIG_FILE_ENV = "TRADEGUARD_CONFIG"
 
 
@@ -125,7 +127,7 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = "TRADEGUARD_" + "_".join(str(p) for p in first["loc"]).upper()
-        message = first["msg"].removeprefix("Value error, ")
+        message = readable(first["msg"])
         raise SettingsError(f"{name}: {message}") from None
 
 

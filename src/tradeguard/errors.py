@@ -58,3 +58,8 @@ class UnsupportedMediaType(TradeGuardError):
 class Unavailable(TradeGuardError):
     status = 503
     title = "Service unavailable"
+
+
+def readable(pydantic_message: str) -> str:
+    """A pydantic error message without the "Value error, " that custom validators get."""
+    return pydantic_message.removeprefix("Value error, ")

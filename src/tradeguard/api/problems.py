@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from tradeguard.errors import TradeGuardError
+from tradeguard.errors import TradeGuardError, readable
 
 log = logging.getLogger("tradeguard.api")
 PROBLEM = "application/problem+json"
@@ -32,7 +32,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]} for e in exc.errors()
+            {"field": ".".join(str(p) for p in e["loc"]), "problem": readable(e["msg"])}
+            for e in exc.errors()
         ]
         detail = "; ".join(f"{e['field']}: {e['problem']}" for e in errors[:5])
         return problem(422, "Invalid input", detail, request.url.path, errors=errors)

@@ -25,7 +25,7 @@ from pydantic import (
     field_validator,
 )
 
-from tradeguard.errors import Invalid, NotFound
+from tradeguard.errors import Invalid, NotFound, readable
 
 MAX_FUTURE_SKEW = timedelta(days=1)
 
@@ -181,7 +181,7 @@ def _errors(exc: ValidationError) -> list[dict[str, str]]:
     return [
         {
             "field": ".".join(str(p) for p in err["loc"]) or "(event)",
-            "problem": err["msg"].removeprefix("Value error, "),
+            "problem": readable(err["msg"]),
         }
         for err in exc.errors(include_url=False, include_input=False)
     ]

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tradeguard.engine.counters.base import WindowError, parse_window
 from tradeguard.engine.events import get_kind
 from tradeguard.engine.verdicts import Decision, Signal, Thresholds
-from tradeguard.errors import Invalid, NotFound
+from tradeguard.errors import Invalid, NotFound, readable
 
 Action = Literal["score", "challenge", "review", "block"]
 DEFAULT_SCORE: dict[str, int] = {"score": 20, "challenge": 30, "review": 60, "block": 90}
@@ -184,7 +184,7 @@ def _pack_problem(exc: ValidationError, document: Mapping[str, Any]) -> str:
         rule_id = rule.get("id", f"#{loc[1] + 1}") if isinstance(rule, Mapping) else f"#{loc[1]}"
         where, loc = f"rule {rule_id!r}", loc[2:]
     field = ".".join(str(p) for p in loc)
-    message = err["msg"].removeprefix("Value error, ")
+    message = readable(err["msg"])
     return f"{where}: {field + ': ' if field else ''}{message}"
 
 
