@@ -161,3 +161,15 @@ def test_concurrent_writers_lose_nothing(counters: Harness) -> None:
         thread.join()
     assert not errors
     assert counters.query(q("1h")) == [800]
+
+
+def test_sql_prune_drops_only_observations_past_retention(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'prune.db'}")
+    upgrade(engine)
+    sessions = session_factory(engine)
+    with unit_of_work(sessions) as session:
+        SqlCounterStore(session).record([obs("old", 60 * 24 * 500), obs("new", 1)])
+    with unit_of_work(sessions) as session:
+        assert SqlCounterStore(session).prune(T - timedelta(days=400)) == 1
+    with unit_of_work(sessions) as session:
+        assert SqlCounterStore(session).query([q("366d")], T) == [1]
