@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -66,10 +66,14 @@ def tracked(
     actor: str,
     action: str,
     target_type: str,
-    target_id: str | int,
-    snapshot: Callable[[], dict[str, Any]],
+    row: Any,
+    schema: type[BaseModel],
 ) -> Iterator[None]:
-    """Record the target as it was before the block and as it is after it."""
+    """Record a stored row, read through ``schema``, as it was before the block and after it."""
+
+    def snapshot() -> dict[str, Any]:
+        return schema.model_validate(row).model_dump(mode="json")
+
     before = snapshot()
     yield
     record(
@@ -77,7 +81,7 @@ def tracked(
         actor=actor,
         action=action,
         target_type=target_type,
-        target_id=target_id,
+        target_id=row.id,
         before=before,
         after=snapshot(),
     )

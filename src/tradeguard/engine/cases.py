@@ -84,12 +84,7 @@ def list_cases(
 
 def _tracked(session: Session, case: CaseRecord, actor: str, action: str) -> Any:
     return audit.tracked(
-        session,
-        actor=actor,
-        action=action,
-        target_type="case",
-        target_id=case.id,
-        snapshot=lambda: CaseRead.model_validate(case).model_dump(mode="json"),
+        session, actor=actor, action=action, target_type="case", row=case, schema=CaseRead
     )
 
 

@@ -161,8 +161,8 @@ def _tracked(session: Session, entry: ListEntry, actor: str, action: str) -> Any
         actor=actor,
         action=action,
         target_type="list_entry",
-        target_id=entry.id,
-        snapshot=lambda: ListEntryRead.model_validate(entry).model_dump(mode="json"),
+        row=entry,
+        schema=ListEntryRead,
     )
 
 
