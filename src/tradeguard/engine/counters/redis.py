@@ -4,12 +4,15 @@ Members are ``[event id, amount, distinct value]`` as JSON and scores are event 
 microseconds, so ``ZADD NX`` ignores a replayed event and a late event lands at its own time.
 Screening inserts the event row before recording counters, so two requests racing with one
 id and different payloads cannot both get here: the loser fails on the unique key first.
+Scores are doubles; epoch microseconds stay exact in them until 2255 (2**53), checked below.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import orjson
 import redis
@@ -18,60 +21,109 @@ from tradeguard.db.base import to_micros
 from tradeguard.engine.counters.base import CounterQuery, CounterUnavailable, Observation
 
 DEFAULT_RETENTION = timedelta(days=400)
+_EXACT_IN_DOUBLE = 2**53
 
 
 class RedisCounterStore:
+    """A :class:`CounterStore` on Redis. Writes are idempotent, so a failed call may be retried."""
+
     def __init__(
         self,
         client: redis.Redis,
-        *,
         prefix: str = "tg:c:",
         retention: timedelta = DEFAULT_RETENTION,
     ) -> None:
+        if retention <= timedelta(0):
+            raise ValueError("retention must be positive")
         self.client = client
         self.prefix = prefix
-        self.retention_us = int(retention.total_seconds() * 1_000_000)
+        self.retention_us = _micros(retention)
+        self._ttl_ms = max(1, self.retention_us // 1000)
 
     def record(self, observations: Sequence[Observation]) -> None:
+        """One pipeline: per key a ZADD NX of its members, a trim past retention, a PEXPIRE.
+
+        The trim is relative to the newest time in this call, so a late batch of old events
+        never removes newer ones; the TTL lets a key that stops being written disappear.
+        """
         if not observations:
             return
-        pipe = self.client.pipeline(transaction=False)
+        by_key: dict[str, dict[str, tuple[bytes, int]]] = {}
         for o in observations:
-            name = self.prefix + o.key.encode()
-            at = to_micros(o.at)
-            member = orjson.dumps([o.event_id, o.amount, o.distinct])
-            pipe.zadd(name, {member: at}, nx=True)
-            pipe.zremrangebyscore(name, "-inf", f"({at - self.retention_us}")
-            pipe.pexpire(name, self.retention_us // 1000, gt=True)
-            pipe.pexpire(name, self.retention_us // 1000, nx=True)
-        self._run(pipe)
+            events = by_key.setdefault(self.prefix + o.key.encode(), {})
+            if o.event_id not in events:  # within a call the first one wins, as in SQL
+                events[o.event_id] = (_member(o), _score(to_micros(o.at)))
+        pipe = self.client.pipeline(transaction=False)
+        for name, events in by_key.items():
+            members = dict(events.values())
+            newest = max(members.values())
+            pipe.zadd(name, members, nx=True)
+            pipe.zremrangebyscore(name, "-inf", f"({newest - self.retention_us}")
+            pipe.pexpire(name, self._ttl_ms)
+        _execute(pipe)
 
     def query(self, queries: Sequence[CounterQuery], at: datetime) -> list[float]:
-        """One pipeline per call: ZCOUNT for counts, the members for sums and distincts."""
-        hi = to_micros(at)
-        pipe = self.client.pipeline(transaction=False)
+        """One pipeline per call, one command per distinct (key, window).
+
+        A range that only needs counting is a ZCOUNT; one that needs a sum or a distinct
+        count fetches its members once (``ZRANGE ... BYSCORE``) and answers all three.
+        """
+        if not queries:
+            return []
+        hi = _score(to_micros(at))
+        slots: dict[tuple[str, int], bool] = {}  # (set name, lower bound) -> needs members
         for q in queries:
-            name = self.prefix + q.key.encode()
-            lo = f"({hi - int(q.window.total_seconds() * 1_000_000)}"
-            if q.aggregate == "count":
-                pipe.zcount(name, lo, hi)
+            slot = (self.prefix + q.key.encode(), hi - _micros(q.window))
+            slots[slot] = slots.get(slot, False) or q.aggregate != "count"
+        pipe = self.client.pipeline(transaction=False)
+        for (name, lo), members in slots.items():
+            if members:  # "(" makes the lower bound exclusive: windows are (at - w, at]
+                pipe.zrange(name, f"({lo}", hi, byscore=True)
             else:
-                pipe.zrangebyscore(name, lo, hi)
-        results = self._run(pipe)
-        return [_aggregate(q, r) for q, r in zip(queries, results, strict=True)]
-
-    @staticmethod
-    def _run(pipe: redis.client.Pipeline) -> list[object]:
-        try:
-            return list(pipe.execute())
-        except redis.RedisError as exc:
-            raise CounterUnavailable(f"Redis counter store unavailable: {exc}") from exc
+                pipe.zcount(name, f"({lo}", hi)
+        results = dict(zip(slots, map(_aggregates, _execute(pipe)), strict=True))
+        return [
+            results[(self.prefix + q.key.encode(), hi - _micros(q.window))][q.aggregate]
+            for q in queries
+        ]
 
 
-def _aggregate(query: CounterQuery, result: object) -> float:
-    if query.aggregate == "count":
-        return float(result)  # type: ignore[arg-type]
-    members = [orjson.loads(m) for m in result]  # type: ignore[attr-defined]
-    if query.aggregate == "sum":
-        return float(sum(m[1] for m in members))
-    return float(len({m[2] for m in members if m[2] is not None}))
+def _execute(pipe: redis.client.Pipeline) -> list[Any]:
+    """Run a pipeline; any Redis failure means counts cannot be trusted, so screening stops.
+
+    Connection loss and timeouts are the usual cause, but READONLY after a fail-over, LOADING
+    and OOM are answers of a server that cannot serve counters right now just the same.
+    """
+    try:
+        return list(pipe.execute())
+    except redis.RedisError as exc:
+        raise CounterUnavailable(f"Redis counter store unavailable: {exc}") from exc
+
+
+def _member(o: Observation) -> bytes:
+    """JSON keeps the three fields apart whatever characters the event id or value hold."""
+    if not math.isfinite(o.amount):  # JSON would store NaN as null and break every sum
+        raise ValueError(f"counter amount must be finite, got {o.amount!r}")
+    return orjson.dumps([o.event_id, float(o.amount), o.distinct])
+
+
+def _aggregates(result: Any) -> dict[str, float]:
+    """The three aggregates of one range: from ZCOUNT's integer, or from its members."""
+    if isinstance(result, int):
+        return {"count": float(result)}
+    members = [orjson.loads(m) for m in result]
+    return {
+        "count": float(len(members)),
+        "sum": float(sum(m[1] for m in members)),
+        "distinct": float(len({m[2] for m in members if m[2] is not None})),
+    }
+
+
+def _micros(window: timedelta) -> int:
+    return window // timedelta(microseconds=1)
+
+
+def _score(micros: int) -> int:
+    if abs(micros) >= _EXACT_IN_DOUBLE:
+        raise ValueError("time is too far from 1970 to be an exact Redis score")
+    return micros
