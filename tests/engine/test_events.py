@@ -13,7 +13,7 @@ def test_a_login_parses_into_entities() -> None:
     event = parse_event("login", login(account="a1", ip="2001:DB8::1", device="d"))
     assert event.entities["account"] == "a1"
     assert event.entities["ip"] == "2001:db8::1"
-    assert event.entities["account_device"] == "a1|d"
+    assert event.entities["account_device"] == "2:a1|d"
     assert event.occurred_at.tzinfo is not None
 
 
@@ -46,3 +46,9 @@ def test_unknown_kind() -> None:
 def test_nul_characters_are_refused() -> None:
     with pytest.raises(Invalid, match="NUL"):
         parse_event("login", login(account="a\x00b"))
+
+
+def test_pair_entities_cannot_collide() -> None:
+    one = parse_event("login", login(account="a|b", device="c"))
+    other = parse_event("login", login(account="a", device="b|c"))
+    assert one.entities["account_device"] != other.entities["account_device"]

@@ -10,12 +10,17 @@ from tradeguard.domains.accounts.schemas import LoginPayload
 from tradeguard.engine.events import CounterSpec, EventKind, register_kind
 
 
+def _pair(account: str, other: str) -> str:
+    """Length-prefixed, so ("a|b", "c") and ("a", "b|c") can never meet in one counter."""
+    return f"{len(account)}:{account}|{other}"
+
+
 def _entities(login: LoginPayload) -> dict[str, str]:
     entities = {"account": login.account_id, "ip": str(login.ip)}
     if login.device_id:
         entities["device"] = login.device_id
-        entities["account_device"] = f"{login.account_id}|{login.device_id}"
-    entities["account_ip"] = f"{login.account_id}|{login.ip}"
+        entities["account_device"] = _pair(login.account_id, login.device_id)
+    entities["account_ip"] = _pair(login.account_id, str(login.ip))
     return entities
 
 

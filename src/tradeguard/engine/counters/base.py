@@ -19,7 +19,7 @@ Aggregate = Literal["count", "sum", "distinct"]
 
 STANDARD_WINDOWS = ("10m", "1h", "24h", "30d")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_WINDOW = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_WINDOW = re.compile(r"^(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?$")
 MAX_WINDOW = timedelta(days=366)
 
 
