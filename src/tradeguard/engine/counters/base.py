@@ -7,6 +7,7 @@ Observations are keyed by event id, which is what makes recording idempotent.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,6 +61,16 @@ class Observation:
     at: datetime
     amount: float = 1.0
     distinct: str | None = None
+
+    def __post_init__(self) -> None:
+        # NaN or infinity would poison every sum over the key for the whole retention period.
+        if not math.isfinite(self.amount):
+            raise ValueError(f"counter amount must be finite, got {self.amount!r}")
+
+
+def window_micros(window: timedelta) -> int:
+    """A window in whole microseconds, the unit both stores keep times in."""
+    return window // timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)

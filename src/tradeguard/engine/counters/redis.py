@@ -9,7 +9,6 @@ Scores are doubles; epoch microseconds stay exact in them until 2255 (2**53), ch
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +17,12 @@ import orjson
 import redis
 
 from tradeguard.db.base import to_micros
-from tradeguard.engine.counters.base import CounterQuery, CounterUnavailable, Observation
+from tradeguard.engine.counters.base import (
+    CounterQuery,
+    CounterUnavailable,
+    Observation,
+    window_micros,
+)
 
 DEFAULT_RETENTION = timedelta(days=400)
 _EXACT_IN_DOUBLE = 2**53
@@ -37,7 +41,7 @@ class RedisCounterStore:
             raise ValueError("retention must be positive")
         self.client = client
         self.prefix = prefix
-        self.retention_us = _micros(retention)
+        self.retention_us = window_micros(retention)
         self._ttl_ms = max(1, self.retention_us // 1000)
 
     def record(self, observations: Sequence[Observation]) -> None:
@@ -73,7 +77,7 @@ class RedisCounterStore:
         hi = _score(to_micros(at))
         slots: dict[tuple[str, int], bool] = {}  # (set name, lower bound) -> needs members
         for q in queries:
-            slot = (self.prefix + q.key.encode(), hi - _micros(q.window))
+            slot = (self.prefix + q.key.encode(), hi - window_micros(q.window))
             slots[slot] = slots.get(slot, False) or q.aggregate != "count"
         pipe = self.client.pipeline(transaction=False)
         for (name, lo), members in slots.items():
@@ -83,7 +87,7 @@ class RedisCounterStore:
                 pipe.zcount(name, f"({lo}", hi)
         results = dict(zip(slots, map(_aggregates, _execute(pipe)), strict=True))
         return [
-            results[(self.prefix + q.key.encode(), hi - _micros(q.window))][q.aggregate]
+            results[(self.prefix + q.key.encode(), hi - window_micros(q.window))][q.aggregate]
             for q in queries
         ]
 
@@ -102,8 +106,6 @@ def _execute(pipe: redis.client.Pipeline) -> list[Any]:
 
 def _member(o: Observation) -> bytes:
     """JSON keeps the three fields apart whatever characters the event id or value hold."""
-    if not math.isfinite(o.amount):  # JSON would store NaN as null and break every sum
-        raise ValueError(f"counter amount must be finite, got {o.amount!r}")
     return orjson.dumps([o.event_id, float(o.amount), o.distinct])
 
 
@@ -117,10 +119,6 @@ def _aggregates(result: Any) -> dict[str, float]:
         "sum": float(sum(m[1] for m in members)),
         "distinct": float(len({m[2] for m in members if m[2] is not None})),
     }
-
-
-def _micros(window: timedelta) -> int:
-    return window // timedelta(microseconds=1)
 
 
 def _score(micros: int) -> int:

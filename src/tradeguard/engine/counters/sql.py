@@ -8,9 +8,8 @@ event and verdict.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
 
@@ -34,7 +33,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from tradeguard.db.base import to_micros
-from tradeguard.engine.counters.base import CounterQuery, CounterUnavailable, Observation
+from tradeguard.engine.counters.base import (
+    CounterQuery,
+    CounterUnavailable,
+    Observation,
+    window_micros,
+)
 from tradeguard.engine.tables import CounterObservation
 
 _TABLE = cast(Table, CounterObservation.__table__)
@@ -64,7 +68,7 @@ class SqlCounterStore:
                 "key": o.key.encode(),
                 "event_id": o.event_id,
                 "at_us": to_micros(o.at),
-                "amount": _finite(o.amount),
+                "amount": float(o.amount),
                 "distinct_value": o.distinct,
             }
             for o in observations
@@ -87,7 +91,7 @@ class SqlCounterStore:
         slots: dict[tuple[str, int], int] = {}
         wanted: list[tuple[int, int]] = []
         for q in queries:
-            slot = slots.setdefault((q.key.encode(), hi - _micros(q.window)), len(slots))
+            slot = slots.setdefault((q.key.encode(), hi - window_micros(q.window)), len(slots))
             wanted.append((slot, _COLUMN[q.aggregate]))
         params: dict[str, Any] = {"hi": hi}
         for (key, lo), i in slots.items():
@@ -116,17 +120,6 @@ class SqlCounterStore:
 
 def _unavailable(exc: Exception) -> CounterUnavailable:
     return CounterUnavailable(f"counter store unavailable: {getattr(exc, 'orig', None) or exc}")
-
-
-def _micros(window: timedelta) -> int:
-    return window // timedelta(microseconds=1)
-
-
-def _finite(amount: float) -> float:
-    """NaN or infinity would poison every sum over the key for the whole retention period."""
-    if not math.isfinite(amount):
-        raise ValueError(f"counter amount must be finite, got {amount!r}")
-    return float(amount)
 
 
 @lru_cache(maxsize=4)
