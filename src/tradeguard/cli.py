@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from tradeguard.auth.cli import app as keys_app
+from tradeguard.auth.users_cli import app as users_app
 from tradeguard.cli_support import cli_errors, out
 from tradeguard.config import get_settings
 from tradeguard.domains.accounts.cli import simulate_logins_command
@@ -21,6 +22,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
 app.add_typer(rules_app, name="rules")
 app.add_typer(events_app, name="events")
 events_app.command("simulate-logins")(simulate_logins_command)

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 import tradeguard.auth.models
 import tradeguard.engine.tables  # noqa: F401
 from tradeguard.db.base import Base
-from tradeguard.db.migrate import current_revision, upgrade
+from tradeguard.db.migrate import alembic_config, current_revision, upgrade
 from tradeguard.db.session import engine_for, make_engine
 
 
@@ -21,7 +22,8 @@ def test_sqlite_schema_matches_the_models(tmp_path: Path) -> None:
     upgrade(engine)  # running it again is a no-op
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
-    assert current_revision(engine) == "0001"
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert current_revision(engine) == head == "0002"
 
 
 @pytest.mark.postgres
