@@ -13,6 +13,9 @@ from tradeguard.api.deps import KeyCache
 from tradeguard.api.limits import BodySizeLimit
 from tradeguard.config import Settings, get_settings
 from tradeguard.runtime import Runtime
+from tradeguard.web import errors as console_errors
+from tradeguard.web import install as install_console
+from tradeguard.web.security import PREFIX as CONSOLE
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -38,7 +41,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.key_cache = KeyCache()
     if runtime is not None:
         app.state.runtime = runtime
-    problems.install(app)
+    problems.install(app, pages=(CONSOLE, console_errors.render))
     for module in (events, cases, lists, rules, admin):
         app.include_router(module.router)
 
@@ -46,5 +49,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    install_console(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

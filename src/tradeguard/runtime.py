@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -49,6 +50,11 @@ class Runtime:
             with unit_of_work(runtime.sessions) as session:
                 install_default_packs(session)
         return runtime
+
+    @cached_property
+    def secret_key(self) -> str:
+        """Read (or made) once per process: it keys sealed secrets and form tokens."""
+        return self.settings.resolved_secret_key()
 
     def close(self) -> None:
         if self.checkpointer is not None:

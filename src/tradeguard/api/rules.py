@@ -10,8 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
 from tradeguard.api.deps import Admin, Analyst, RuntimeDep, SessionDep
 from tradeguard.db.session import unit_of_work
 from tradeguard.engine import rulepacks
-from tradeguard.engine.backtest import BacktestReport, backtest
-from tradeguard.engine.rules import load_pack
+from tradeguard.engine.backtest import BacktestReport, backtest_version
 from tradeguard.errors import BadRequest, UnsupportedMediaType
 
 router = APIRouter(prefix="/v1/rule-packs", tags=["rules"])
@@ -81,12 +80,10 @@ def run_backtest(
     pack_id: str, version: int, body: BacktestRequest, runtime: RuntimeDep, _: Analyst
 ) -> BacktestReport:
     with unit_of_work(runtime.sessions) as session:
-        record = rulepacks.get_record(session, pack_id, version)
-        assert record is not None
-        pack = load_pack(record.source)
-        return backtest(
+        return backtest_version(
             session,
-            pack=pack,
+            pack_id=pack_id,
+            version=version,
             since=body.since,
             until=body.until,
             counters=runtime.counters(session),

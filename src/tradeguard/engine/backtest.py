@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from tradeguard.engine.counters import CounterStore
 from tradeguard.engine.events import parse_event
-from tradeguard.engine.rulepacks import ACTIVE
-from tradeguard.engine.rules import RulePack
+from tradeguard.engine.rulepacks import ACTIVE, get_record
+from tradeguard.engine.rules import RulePack, load_pack
 from tradeguard.engine.screening import evaluate
 from tradeguard.engine.tables import CaseRecord, EventRecord, VerdictRecord
 from tradeguard.engine.verdicts import Decision, decide
+from tradeguard.errors import Invalid
 
 
 class HitStats(BaseModel):
@@ -132,6 +133,25 @@ def backtest(
         flagged=overall,
         decisions=dict(decisions),
         changed_decisions=totals["changed"],
+    )
+
+
+def backtest_version(
+    session: Session,
+    *,
+    pack_id: str,
+    version: int,
+    since: datetime,
+    until: datetime,
+    counters: CounterStore,
+) -> BacktestReport:
+    """Back-test a stored pack version, whatever its status."""
+    if until <= since:
+        raise Invalid("the back-test window must end after it starts")
+    record = get_record(session, pack_id, version)
+    assert record is not None
+    return backtest(
+        session, pack=load_pack(record.source), since=since, until=until, counters=counters
     )
 
 

@@ -1,0 +1,127 @@
+"""Events and verdicts: filter what was screened, read one verdict, follow an entity."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from tradeguard.engine import history
+from tradeguard.engine.events import event_kinds
+from tradeguard.engine.verdicts import Decision
+from tradeguard.errors import Invalid
+from tradeguard.web.forms import blank_none, moment
+from tradeguard.web.security import PREFIX, SessionDep, Viewer
+from tradeguard.web.templating import page
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+PAGE = 50
+# Entities worth following from a verdict; pair entities (account_ip...) are counter keys.
+FOLLOWED = ("account", "email", "card_fingerprint", "device", "ip", "merchant", "address_hash")
+
+
+def _decision(value: str | None) -> Decision | None:
+    if not value:
+        return None
+    try:
+        return Decision(value)
+    except ValueError:
+        raise Invalid(f"decision must be one of {', '.join(d.value for d in Decision)}") from None
+
+
+@router.get("/events")
+def events(
+    request: Request,
+    session: SessionDep,
+    current: Viewer,
+    kind: str = "",
+    decision: str = "",
+    since: str = "",
+    until: str = "",
+    entity_type: str = "",
+    entity: str = "",
+    before: int | None = None,
+) -> Response:
+    found = history.search(
+        session,
+        kind=blank_none(kind),
+        decision=_decision(blank_none(decision)),
+        since=moment(since, field="from"),
+        until=moment(until, end_of_day=True, field="to"),
+        entity_type=blank_none(entity_type),
+        entity_value=blank_none(entity),
+        before_pk=before,
+        limit=PAGE + 1,
+    )
+    filters = {
+        "kind": kind,
+        "decision": decision,
+        "since": since,
+        "until": until,
+        "entity_type": entity_type,
+        "entity": entity,
+    }
+    return page(
+        request,
+        "events.html",
+        current,
+        title="Events",
+        events=found[:PAGE],
+        older=found[PAGE - 1].cursor if len(found) > PAGE else None,
+        filters=filters,
+        kinds=sorted(event_kinds()),
+        decisions=[d.value for d in Decision],
+        entity_types=FOLLOWED,
+    )
+
+
+@router.get("/events/{kind}/{event_id}")
+def event(
+    request: Request, session: SessionDep, current: Viewer, kind: str, event_id: str
+) -> Response:
+    found = history.get(session, kind, event_id)
+    return page(
+        request,
+        "event.html",
+        current,
+        title=f"{kind} {event_id}",
+        e=found,
+        related=_related(session, found),
+    )
+
+
+def _related(session: SessionDep, found: history.EventRead) -> dict[str, list[history.EventRead]]:
+    """Other events of the same account, card, device, IP... newest first."""
+    related = {}
+    for entity_type in FOLLOWED:
+        value = found.entities.get(entity_type)
+        if value is None:
+            continue
+        others = history.search(session, entity_type=entity_type, entity_value=value, limit=11)
+        related[f"{entity_type}:{value}"] = [e for e in others if e.cursor != found.cursor][:10]
+    return related
+
+
+@router.get("/entities/{entity_type}/{value}")
+def entity(
+    request: Request,
+    session: SessionDep,
+    current: Viewer,
+    entity_type: str,
+    value: str,
+    before: int | None = None,
+) -> Response:
+    found = history.search(
+        session, entity_type=entity_type, entity_value=value, before_pk=before, limit=PAGE + 1
+    )
+    decisions = {d.value: sum(1 for e in found if e.verdict.decision == d) for d in Decision}
+    return page(
+        request,
+        "entity.html",
+        current,
+        title=f"{entity_type} {value}",
+        entity_type=entity_type,
+        value=value,
+        events=found[:PAGE],
+        decisions=decisions,
+        older=found[PAGE - 1].cursor if len(found) > PAGE else None,
+    )

@@ -1,0 +1,48 @@
+// TradeGuard console: draws the charts whose data the page carries as JSON.
+// No inline script anywhere, so the Content-Security-Policy can forbid it.
+(function () {
+  "use strict";
+  var COLOURS = { allow: "#1f7a3a", challenge: "#9a6700", review: "#b35900", block: "#b3261e" };
+
+  function data(canvas) {
+    var holder = document.getElementById(canvas.dataset.chart);
+    return holder ? JSON.parse(holder.textContent) : null;
+  }
+
+  function volumes(canvas, d) {
+    var datasets = Object.keys(d.series).map(function (decision) {
+      return { label: decision, data: d.series[decision], backgroundColor: COLOURS[decision] || "#666", stack: "v" };
+    });
+    return new Chart(canvas, {
+      type: "bar",
+      data: { labels: d.labels, datasets: datasets },
+      options: {
+        animation: false, responsive: true,
+        scales: { x: { stacked: true, ticks: { maxTicksLimit: 12 } }, y: { stacked: true, beginAtZero: true } },
+        plugins: { legend: { position: "bottom" } }
+      }
+    });
+  }
+
+  function rules(canvas, d) {
+    return new Chart(canvas, {
+      type: "bar",
+      data: { labels: d.labels, datasets: [{ label: "verdicts", data: d.counts, backgroundColor: "#1d4ed8" }] },
+      options: { animation: false, indexAxis: "y", responsive: true, plugins: { legend: { display: false } } }
+    });
+  }
+
+  function draw(root) {
+    if (typeof Chart === "undefined") { return; }
+    (root || document).querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      if (canvas.dataset.drawn) { return; }
+      var d = data(canvas);
+      if (!d) { return; }
+      (canvas.dataset.type === "rules" ? rules : volumes)(canvas, d);
+      canvas.dataset.drawn = "1";
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  document.addEventListener("htmx:afterSettle", function (e) { draw(e.target); });
+})();
