@@ -10,6 +10,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from tradeguard.config import SettingsError, get_settings
 from tradeguard.errors import TradeGuardError
@@ -53,3 +54,15 @@ def runtime(*, install_defaults: bool = True) -> Iterator[Runtime]:
 
 def is_tty() -> bool:
     return sys.stderr.isatty()
+
+
+def progress_bar() -> Progress:
+    """On stderr, so a command's stdout stays clean for pipes."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    )

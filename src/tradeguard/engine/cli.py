@@ -10,10 +10,9 @@ from typing import Annotated, Any, cast
 
 import orjson
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from tradeguard.cli_support import cli_errors, err, out, runtime
+from tradeguard.cli_support import cli_errors, err, out, progress_bar, runtime
 from tradeguard.config import load_settings
 from tradeguard.db.session import unit_of_work
 from tradeguard.engine import rulepacks
@@ -33,17 +32,6 @@ CLI_ACTOR = "cli"
 MAX_REJECTS_SHOWN = 50
 
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=False,
-    )
-
-
 @events_app.command("ingest")
 @cli_errors
 def ingest_file(
@@ -59,7 +47,7 @@ def ingest_file(
     decisions: Counter[str] = Counter()
     rejected: list[tuple[int, str]] = []
     replayed = 0
-    with runtime() as rt, _progress() as progress:
+    with runtime() as rt, progress_bar() as progress:
         task = progress.add_task(f"screening {path.name}", total=count_lines(path))
         for line in read_lines(path, fmt):
             progress.advance(task)

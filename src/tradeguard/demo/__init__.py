@@ -1,0 +1,1 @@
+"""``tradeguard demo``: a realistic cross-border shop, screened by the real engine."""

@@ -1,0 +1,172 @@
+"""Build the demo store: fresh SQLite, shop traffic screened by the engine, a worked queue.
+
+Everything goes through the same services the API uses (``engine.service.ingest``,
+``cases.resolve``, ``lists.add_entry``, ``rulepacks.upload``), so what the console shows is what
+the engine decided, not data written around it.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy import select
+
+from tradeguard.auth import operators
+from tradeguard.config import Settings, load_settings
+from tradeguard.db.session import unit_of_work
+from tradeguard.demo.shop import DemoEvent, traffic
+from tradeguard.engine import cases, lists, rulepacks
+from tradeguard.engine.service import ingest
+from tradeguard.engine.tables import CaseRecord, EventRecord
+from tradeguard.errors import Conflict
+from tradeguard.runtime import Runtime
+
+MARKER = ".tradeguard-demo"  # only a folder carrying this is ever wiped by the demo
+ANALYST = "operator:demo-analyst"
+LABELLED_SHARE = 0.7  # of the cases older than two days, resolved by the demo analyst
+Step = Callable[[str, int], Callable[[int], None]]  # (description, total) -> advance(n)
+
+
+@dataclass
+class DemoStore:
+    settings: Settings
+    admin: str
+    password: str
+    events: int
+    decisions: Counter[str] = field(default_factory=Counter)
+    truths: Counter[str] = field(default_factory=Counter)
+    countries: int = 0
+    cases_open: int = 0
+    cases_resolved: int = 0
+
+
+def fresh_settings(folder: Path) -> Settings:
+    """A new SQLite store in ``folder``, whatever the environment says about databases."""
+    if folder.exists():
+        if any(folder.iterdir()) and not (folder / MARKER).exists():
+            raise Conflict(f"{folder} exists and is not a demo folder; choose another --data-dir")
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    (folder / MARKER).write_text("made by `tradeguard demo`; deleted by the next run\n")
+    return load_settings(
+        data_dir=folder,
+        database_url=f"sqlite:///{(folder / 'tradeguard.db').resolve()}",
+        counter_backend="sql",
+        redis_url=None,
+    )
+
+
+def build(
+    folder: Path, *, seed: int, customers: int, days: int, until: date, step: Step
+) -> DemoStore:
+    settings = fresh_settings(folder)
+    start = datetime.combine(until - timedelta(days=days), time(), tzinfo=UTC)
+    shop = traffic(seed=seed, customers=customers, days=days, start=start)
+    runtime = Runtime.start(settings)
+    try:
+        _block_known_bad(runtime, shop)
+        _upload_shadow_pack(runtime)  # before screening, so verdicts carry its shadow signals
+        store = _screen(runtime, shop, step)
+        store.countries = len({e.event.get("ip_country") for e in shop} - {None})
+        _work_queue(runtime, shop, seed=seed, before=datetime.now(UTC) - timedelta(days=2))
+        with unit_of_work(runtime.sessions) as session:
+            operator, one_time = operators.create(
+                session,
+                username="admin",
+                role="admin",
+                display_name="Demo admin",
+                actor="demo",
+            )
+            store.cases_open = len(cases.list_cases(session, status="open", limit=100_000))
+            store.cases_resolved = len(cases.list_cases(session, status="resolved", limit=100_000))
+        assert one_time is not None
+        store.settings, store.admin, store.password = settings, operator.username, one_time
+        return store
+    finally:
+        runtime.close()
+
+
+def _screen(runtime: Runtime, shop: list[DemoEvent], step: Step) -> DemoStore:
+    advance = step("screening the shop's events", len(shop))
+    store = DemoStore(settings=runtime.settings, admin="", password="", events=len(shop))
+    for n, item in enumerate(shop, 1):
+        verdict = ingest(
+            runtime.sessions,
+            kind=item.kind,
+            raw=item.event,
+            actor="demo",
+            counters=runtime.counters,
+        )
+        store.decisions[verdict.decision.value] += 1
+        store.truths[item.truth] += 1
+        if n % 250 == 0 or n == len(shop):
+            advance(250 if n % 250 == 0 else n % 250)
+    return store
+
+
+def _block_known_bad(runtime: Runtime, shop: list[DemoEvent]) -> None:
+    """What a store's team would already have listed: one spraying network from a partner."""
+    sprayer = next((e for e in shop if e.truth == "password_spraying"), None)
+    with unit_of_work(runtime.sessions) as session:
+        if sprayer is not None:
+            network = ".".join(str(sprayer.event["ip"]).split(".")[:3]) + ".0/24"
+            lists.add_entry(
+                session,
+                list_name="block",
+                entity_type="ip",
+                value=network,
+                actor=ANALYST,
+                reason="reported by our payment provider: credential attacks from this network",
+            )
+        lists.add_entry(
+            session,
+            list_name="allow",
+            entity_type="account",
+            value="cust-00001",
+            actor=ANALYST,
+            reason="key account: wholesale buyer, verified by phone",
+        )
+
+
+def _work_queue(runtime: Runtime, shop: list[DemoEvent], *, seed: int, before: datetime) -> None:
+    """Resolve most older cases by their truth, as an analyst would have: labels for back-tests."""
+    truth = {(e.kind, str(e.event["id"])): e.truth for e in shop}
+    rng = random.Random(seed)  # noqa: S311 (which demo cases get worked, not a secret)
+    with unit_of_work(runtime.sessions) as session:
+        rows = session.execute(
+            select(CaseRecord.id, EventRecord.kind, EventRecord.event_id)
+            .join(EventRecord, EventRecord.id == CaseRecord.event_pk)
+            .where(EventRecord.occurred_at < before)
+            .order_by(CaseRecord.id)
+        ).all()
+        for case_id, kind, event_id in rows:
+            if rng.random() >= LABELLED_SHARE:
+                continue
+            fraud = truth.get((kind, event_id), "normal") != "normal"
+            note = "confirmed attack traffic" if fraud else "customer confirmed it was them"
+            cases.resolve(
+                session,
+                case_id=case_id,
+                actor=ANALYST,
+                resolution=cases.CaseResolve(label="fraud" if fraud else "legitimate", note=note),
+            )
+
+
+def _upload_shadow_pack(runtime: Runtime) -> None:
+    source = resources.files("tradeguard.demo").joinpath("login-default-v2.yaml").read_text("utf-8")
+    with unit_of_work(runtime.sessions) as session:
+        record = rulepacks.upload(session, source=source, actor=ANALYST)
+        rulepacks.set_status(
+            session,
+            pack_id=record.pack_id,
+            version=record.version,
+            status="shadow",
+            actor=ANALYST,
+        )
