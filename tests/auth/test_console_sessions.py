@@ -22,15 +22,18 @@ def test_advancing_a_stage_retires_the_old_token(runtime: Runtime) -> None:
     token = start(runtime, "totp")
     with unit_of_work(runtime.sessions) as session:
         current = console_sessions.load(session, token)
-        assert current is not None and current.stage == "totp"
+        assert current is not None
+        assert current.stage == "totp"
         old_csrf = current.session.csrf_token
         new_token = console_sessions.advance(session, current, stage="active")
         assert current.session.csrf_token != old_csrf
     with unit_of_work(runtime.sessions) as session:
         assert console_sessions.load(session, token) is None
         renewed = console_sessions.load(session, new_token)
-        assert renewed is not None and renewed.stage == "active"
-        assert renewed.session.user_agent is not None and len(renewed.session.user_agent) == 300
+        assert renewed is not None
+        assert renewed.stage == "active"
+        assert renewed.session.user_agent is not None
+        assert len(renewed.session.user_agent) == 300
 
 
 def test_idle_and_absolute_timeouts(runtime: Runtime) -> None:

@@ -48,7 +48,8 @@ def test_a_new_operator_gets_a_one_time_password_to_replace(runtime: Runtime) ->
         )
         assert operator.username == "bob.smith"
         assert operator.must_change_password
-        assert one_time and len(one_time) >= 20
+        assert one_time
+        assert len(one_time) >= 20
         assert not operator.password_hash.startswith(one_time)
         assert operator.password_hash.startswith("$argon2id$")
     with unit_of_work(runtime.sessions) as session:
@@ -109,7 +110,8 @@ def test_five_failures_lock_the_account_even_against_the_right_password(
     assert "locked for" in message
     with unit_of_work(runtime.sessions) as session:
         operator = operators.by_username(session, "alice")
-        assert operator is not None and operator.failed_logins == 6
+        assert operator is not None
+        assert operator.failed_logins == 6
         assert operator.locked_until is not None
         left = operator.locked_until - (utcnow() + timedelta(minutes=6))
         assert timedelta(minutes=9) < left <= timedelta(minutes=10)
@@ -142,10 +144,12 @@ def test_unknown_and_disabled_users_get_the_generic_answer(runtime: Runtime) -> 
 def test_totp_codes_work_once_and_recovery_codes_once_each(runtime: Runtime) -> None:
     operator_id = make(runtime)
     secret, codes = enrol(runtime, operator_id)
-    assert len(codes) == 10 and len(set(codes)) == 10
+    assert len(codes) == 10
+    assert len(set(codes)) == 10
     with unit_of_work(runtime.sessions) as session:
         operator = operators.get(session, operator_id)
-        assert operator.totp_sealed and secret not in operator.totp_sealed
+        assert operator.totp_sealed
+        assert secret not in operator.totp_sealed
         # The code used to confirm enrolment cannot be replayed to sign in.
         now_code = pyotp.TOTP(secret).now()
         assert not operators.check_second_factor(session, operator, code=now_code, secret_key=KEY)

@@ -88,4 +88,4 @@ class Console:
 
 @pytest.fixture
 def console(runtime: Runtime) -> Iterator[Console]:
-    yield Console(create_app(runtime.settings, runtime=runtime), runtime)
+    return Console(create_app(runtime.settings, runtime=runtime), runtime)

@@ -37,7 +37,8 @@ def test_first_sign_in_changes_the_password_and_enrols_two_factor(console: Conso
             "csrf_token": csrf_of(page.text),
         },
     )
-    assert page.status_code == 422 and "too easy to guess" in page.text
+    assert page.status_code == 422
+    assert "too easy to guess" in page.text
     page = browser.client.post(
         "/console/password",
         data={
@@ -65,7 +66,8 @@ def test_first_sign_in_changes_the_password_and_enrols_two_factor(console: Conso
         == 10
     )
     overview = browser.get("/console/")
-    assert overview.status_code == 200 and "<h1>Overview</h1>" in overview.text
+    assert overview.status_code == 200
+    assert "<h1>Overview</h1>" in overview.text
     with unit_of_work(console.runtime.sessions) as session:
         actions = {e.action for e in audit.search(session, actor="operator:root")}
     assert {"operator.password_change", "operator.totp_enrol", "operator.sign_in"} <= actions
@@ -111,7 +113,8 @@ def test_wrong_second_factor_codes_count_towards_the_lock(console: Console) -> N
     page = browser.client.post(
         "/console/login/second-factor", data={"code": "123456", "csrf_token": csrf_of(page.text)}
     )
-    assert page.url.path == "/console/login" and "locked" in page.text
+    assert page.url.path == "/console/login"
+    assert "locked" in page.text
 
 
 def test_sign_in_form_needs_its_token_and_the_same_origin(console: Console) -> None:
@@ -189,7 +192,9 @@ def test_cookies_and_headers_are_locked_down(console: Console) -> None:
         follow_redirects=False,
     )
     cookie = response.headers["set-cookie"].lower()
-    assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+    assert "path=/" in cookie
     assert browser.get("/console/static/console.css").headers["cache-control"].startswith("public")
 
 
@@ -204,7 +209,8 @@ def test_https_sessions_use_a_host_only_secure_cookie(console: Console) -> None:
         follow_redirects=False,
     )
     cookie = response.headers["set-cookie"]
-    assert cookie.startswith("__Host-tg_session=") and "Secure" in cookie
+    assert cookie.startswith("__Host-tg_session=")
+    assert "Secure" in cookie
 
 
 def test_next_never_leaves_the_console(console: Console) -> None:
