@@ -1,0 +1,101 @@
+"""The console in a real browser: the journeys an operator takes on the first day."""
+
+from __future__ import annotations
+
+import re
+
+import pyotp
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.driver import PASSWORD, Served, sign_in
+
+pytestmark = pytest.mark.browser
+NEW_PASSWORD = "maple quartz harbour lantern"
+
+
+def test_first_sign_in_with_totp_enrolment_then_the_overview(page: Page, served: Served) -> None:
+    page.goto(f"{served.url}/")
+    expect(page).to_have_url(re.compile(r"/console/login"))
+    page.get_by_label("Username").fill(served.store.admin)
+    page.get_by_label("Password").fill(served.store.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Choose your password")).to_be_visible()
+    page.get_by_label("Current password").fill(served.store.password)
+    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("New password again").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Save password").click()
+    expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
+    expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
+    page.get_by_text("Can't scan? Enter this key by hand").click()
+    secret = page.locator("#totp-secret").inner_text()
+    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    expect(page.locator("#recovery-codes li")).to_have_count(10)
+    page.get_by_role("button", name="I have saved them, continue").click()
+    expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible()
+    expect(page.locator("canvas#volumes-chart[data-drawn='1']")).to_be_attached()
+    expect(page.locator("canvas#rules-chart[data-drawn='1']")).to_be_attached()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
+
+
+def test_open_a_verdict_and_read_its_signals(page: Page, served: Served) -> None:
+    sign_in(page, served, served.operator("viewer"))
+    page.get_by_role("link", name="Events", exact=True).click()
+    page.get_by_label("Decision").select_option("block")
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"decision=block"))
+    page.locator("#results tbody tr td a").first.click()
+    expect(page.get_by_text("Signals that decided this verdict")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("login-default@1")
+    expect(page.locator("dl.evidence").first).to_be_visible()
+
+
+def test_claim_and_resolve_a_case_then_find_it_in_the_audit_log(page: Page, served: Served) -> None:
+    analyst = served.operator("analyst")
+    sign_in(page, served, analyst)
+    page.get_by_role("link", name="Cases", exact=True).click()
+    page.locator("main table tbody tr td a").first.click()
+    case_heading = page.get_by_role("heading", level=1).inner_text()
+    case_id = re.search(r"#(\d+)", case_heading)
+    assert case_id is not None
+    page.get_by_role("button", name="Claim").click()
+    expect(page.get_by_text(f"You claimed case {case_id.group(1)}.")).to_be_visible()
+    page.get_by_label("fraud").check()
+    page.get_by_label("Note").fill("scripted guessing from a hosting network")
+    page.get_by_role("button", name="Resolve case").click()
+    expect(page.get_by_text(f"Case {case_id.group(1)} resolved as fraud.")).to_be_visible()
+    page.get_by_role("link", name="Audit").click()
+    page.get_by_label("Search", exact=True).fill("case.resolve")
+    page.get_by_role("button", name="Search").click()
+    row = page.locator("#results tbody tr").filter(has_text=f"operator:{analyst}")
+    expect(row.first).to_contain_text(f"case {case_id.group(1)}")
+
+
+def test_repeated_wrong_passwords_lock_the_account(page: Page, served: Served) -> None:
+    username = served.operator("viewer")
+    for attempt in range(5):
+        page.goto(f"{served.url}/console/login")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(f"wrong guess {attempt}")
+        page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("locked for 5 more minute(s)")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("locked")
+    expect(page).to_have_url(re.compile(r"/console/login"))
+
+
+def test_keyboard_and_phone_width(page: Page, served: Served) -> None:
+    sign_in(page, served, served.operator("viewer"))
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/console/", "/console/events", "/console/cases", "/console/audit"):
+        page.goto(f"{served.url}{path}")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{path} scrolls sideways at phone width"
