@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -87,5 +86,5 @@ class Console:
 
 
 @pytest.fixture
-def console(runtime: Runtime) -> Iterator[Console]:
+def console(runtime: Runtime) -> Console:
     return Console(create_app(runtime.settings, runtime=runtime), runtime)

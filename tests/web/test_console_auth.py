@@ -201,7 +201,7 @@ def test_cookies_and_headers_are_locked_down(console: Console) -> None:
 def test_https_sessions_use_a_host_only_secure_cookie(console: Console) -> None:
     console.operator("alice", "viewer")
     browser = console.browser()
-    browser.client.base_url = "https://testserver"  # type: ignore[assignment]
+    browser.client.base_url = "https://testserver"
     page = browser.get("https://testserver/console/login")
     response = browser.client.post(
         "https://testserver/console/login",
