@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from datetime import timedelta
 
@@ -83,7 +85,9 @@ def test_overview_counts_what_was_screened(console: Console, attacked: Runtime) 
     page = console.signed_in("viewer").get("/console/?range=24h")
     data = re.search(r'id="volumes-data">(.*?)</script>', page.text, re.S)
     assert data is not None
-    assert '"block": [' in data.group(1)
+    series = json.loads(html.unescape(data.group(1)))["series"]
+    assert [s["decision"] for s in series] == ["allow", "challenge", "review", "block"]
+    assert sum(sum(s["data"]) for s in series) == 26
     assert "brute_force_account" in page.text  # top firing rules
     totals = [
         int(n.replace(",", "")) for n in re.findall(r'<p class="tile-n">([\d,]+)</p>', page.text)

@@ -44,13 +44,16 @@ def _labels(since: datetime, until: datetime, bucket: stats.Bucket) -> list[str]
 
 
 def volume_chart(rows: list[stats.VolumeRow], labels: list[str]) -> dict[str, Any]:
-    """Chart.js data: one stacked series per decision, over every bucket (empty ones too)."""
+    """Chart.js data: one stacked series per decision, over every bucket (empty ones too).
+
+    Series are a list, not a mapping, so the legend keeps the decisions' order of severity.
+    """
     index = {label: i for i, label in enumerate(labels)}
     series: dict[str, list[int]] = {d: [0] * len(labels) for d in DECISIONS}
     for row in rows:
         if row.bucket in index:
             series[row.decision][index[row.bucket]] += row.count
-    return {"labels": labels, "series": series}
+    return {"labels": labels, "series": [{"decision": d, "data": series[d]} for d in DECISIONS]}
 
 
 def kind_table(rows: list[stats.VolumeRow]) -> dict[str, dict[str, int]]:

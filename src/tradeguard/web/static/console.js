@@ -10,8 +10,8 @@
   }
 
   function volumes(canvas, d) {
-    var datasets = Object.keys(d.series).map(function (decision) {
-      return { label: decision, data: d.series[decision], backgroundColor: COLOURS[decision] || "#666", stack: "v" };
+    var datasets = d.series.map(function (s) {
+      return { label: s.decision, data: s.data, backgroundColor: COLOURS[s.decision] || "#666", stack: "v" };
     });
     return new Chart(canvas, {
       type: "bar",

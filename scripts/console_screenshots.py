@@ -1,0 +1,77 @@
+"""Screenshots of the console's main pages on the demo shop, for the README and docs.
+
+    .venv/bin/python scripts/console_screenshots.py [--out docs/screenshots] [--customers 3000]
+
+Builds the demo store in a temporary folder, serves it, signs in through the real forms in
+Debian's Chromium and saves one PNG per page (and the overview at phone width).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
+
+from tests.browser.driver import Served, launch, serve_demo, sign_in  # noqa: E402
+
+
+def shoot(page: Page, out: Path, name: str, *, full: bool = False) -> None:
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(out / f"{name}.png"), full_page=full)
+    print(f"saved {out / name}.png")
+
+
+def tour(page: Page, served: Served, out: Path) -> None:
+    base = f"{served.url}/console"
+    sign_in(page, served, served.operator("admin"))
+    page.goto(f"{base}/?range=7d")
+    shoot(page, out, "overview", full=True)
+    page.goto(f"{base}/events?decision=block")
+    shoot(page, out, "events")
+    page.locator("#results tbody tr td a").first.click()
+    shoot(page, out, "verdict", full=True)
+    page.goto(f"{base}/cases")
+    shoot(page, out, "cases")
+    page.locator("main table tbody tr td a").first.click()
+    shoot(page, out, "case", full=True)
+    page.goto(f"{base}/lists")
+    shoot(page, out, "lists")
+    page.goto(f"{base}/rules/login-default/diff?a=1&b=2")
+    shoot(page, out, "rule-diff")
+    page.goto(f"{base}/rules/login-default/2")
+    since = (datetime.now(UTC) - timedelta(days=14)).date().isoformat()
+    page.get_by_label("From").fill(since)
+    page.get_by_role("button", name="Run back-test").click()
+    page.locator("#backtest article").wait_for()
+    page.locator("#backtest").scroll_into_view_if_needed()
+    shoot(page, out, "backtest")
+    page.goto(f"{base}/audit?q=case.resolve")
+    shoot(page, out, "audit")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{base}/")
+    shoot(page, out, "overview-phone")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument("--customers", type=int, default=3000)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder, serve_demo(
+        Path(folder) / "demo", customers=args.customers, days=14
+    ) as served, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        tour(page, served, args.out)
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
