@@ -248,3 +248,48 @@ def test_admins_manage_operators(console: Console) -> None:
     log = admin.get("/console/audit?actor=operator:root").text
     for action in ("operator.create", "operator.disable", "operator.role_change"):
         assert action in log
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "data"),
+    [
+        ("get", "/console/cases/not-a-number", None),
+        ("get", "/console/events?before=x", None),
+        ("get", "/console/rules/login-default/one", None),
+        ("get", "/console/overview?range=1y", None),
+        ("get", "/console/?range=1y", None),
+        ("get", "/console/cases?status=everything", None),
+        ("get", "/console/events?entity=" + "x" * 5000, None),
+        ("get", "/console/audit?q=%00%27%22%3Cscript%3E", None),
+        (
+            "post",
+            "/console/lists",
+            {"list_name": "grey", "entity_type": "ip", "value": "1.2.3.4", "reason": "x"},
+        ),
+        (
+            "post",
+            "/console/lists",
+            {"list_name": "block", "entity_type": "account", "value": "a\x00b", "reason": "x"},
+        ),
+        ("post", "/console/login", {"username": "ad\x00min", "password": "x"}),
+        ("get", "/console/entities/account/a%00b", None),
+        (
+            "post",
+            "/console/lists",
+            {"list_name": "block", "entity_type": "ip", "value": "1.2.3.4", "reason": "x" * 3000},
+        ),
+        ("post", "/console/cases/999999/claim", {}),
+        ("post", "/console/rules", {"source": "{{{{"}),
+        ("post", "/console/rules/login-default/1/backtest", {"since": "", "until": ""}),
+        ("post", "/console/operators", {"username": "../../etc", "role": "admin"}),
+    ],
+)
+def test_hostile_input_gets_a_clear_page_not_a_crash(
+    console: Console, method: str, url: str, data: dict[str, str] | None
+) -> None:
+    admin = console.signed_in("admin")
+    response = admin.get(url) if method == "get" else admin.post(url, data)
+    assert 400 <= response.status_code < 500 or response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<script>alert" not in response.text
+    assert admin.get("/console/").status_code == 200  # and the console keeps working

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from tradeguard.web import (
@@ -19,7 +19,7 @@ from tradeguard.web import (
     overview,
     rules_views,
 )
-from tradeguard.web.security import PREFIX, SecurityHeaders
+from tradeguard.web.security import PREFIX, SecurityHeaders, refuse_nul
 
 STATIC = Path(__file__).parent / "static"
 
@@ -37,6 +37,6 @@ def install(app: FastAPI) -> None:
         audit_views,
         operators_views,
     ):
-        app.include_router(module.router)
+        app.include_router(module.router, dependencies=[Depends(refuse_nul)])
     errors.install(app)
     app.add_middleware(SecurityHeaders)

@@ -22,7 +22,7 @@ from tradeguard.auth import console_sessions
 from tradeguard.auth.console_sessions import Current
 from tradeguard.auth.operators import OperatorRole
 from tradeguard.auth.sealing import keyed_digest
-from tradeguard.errors import Forbidden
+from tradeguard.errors import BadRequest, Forbidden
 
 PREFIX = "/console"
 LOGIN_NONCE_COOKIE = "tg_login"
@@ -147,6 +147,17 @@ async def check_csrf(request: Request, current: Current) -> None:
         or not hmac.compare_digest(token, current.session.csrf_token)
     ):
         raise Forbidden("this form is out of date or came from another site; reload the page")
+
+
+async def refuse_nul(request: Request) -> None:
+    """No console input may hold NUL: PostgreSQL text cannot store it, and no person types it."""
+    nul = "\x00"
+    if nul in request.url.path or any(nul in v for _, v in request.query_params.multi_items()):
+        raise BadRequest("text may not contain NUL characters")
+    if request.method == "POST":
+        form = await request.form()
+        if any(isinstance(v, str) and nul in v for _, v in form.multi_items()):
+            raise BadRequest("text may not contain NUL characters")
 
 
 def allowed(current: Current, role: OperatorRole) -> bool:
