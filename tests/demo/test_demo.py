@@ -31,6 +31,7 @@ def test_the_demo_screens_its_shop_through_the_engine(tmp_path: Path) -> None:
     assert store.events == len(shop)
     assert sum(store.decisions.values()) == len(shop)
     assert store.decisions["block"] > 0
+    assert store.countries >= 15
     runtime = Runtime.start(store.settings)
     try:
         with unit_of_work(runtime.sessions) as session:

@@ -74,7 +74,7 @@ def build(
         _block_known_bad(runtime, shop)
         _upload_shadow_pack(runtime)  # before screening, so verdicts carry its shadow signals
         store = _screen(runtime, shop, step)
-        store.countries = len({e.event.get("ip_country") for e in shop} - {None})
+        store.countries = len({e.country for e in shop if not e.is_attack})
         _work_queue(runtime, shop, seed=seed, before=datetime.now(UTC) - timedelta(days=2))
         with unit_of_work(runtime.sessions) as session:
             operator, one_time = operators.create(

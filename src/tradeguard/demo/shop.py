@@ -18,6 +18,7 @@ class DemoEvent:
     kind: str
     event: dict[str, object]
     truth: str  # "normal" or the attack's name
+    country: str  # the customer's home country (the victim's, for an attack)
 
     @property
     def is_attack(self) -> bool:
@@ -29,7 +30,7 @@ Source = Callable[[int, int, int, datetime], Iterable[DemoEvent]]
 
 def _logins(seed: int, customers: int, days: int, start: datetime) -> Iterable[DemoEvent]:
     for item in simulate_logins(seed=seed, customers=customers, days=days, start=start):
-        yield DemoEvent("login", item.event, item.truth)
+        yield DemoEvent("login", item.event, item.truth, item.country)
 
 
 SOURCES: tuple[Source, ...] = (_logins,)

@@ -1,9 +1,10 @@
 """Deterministic login traffic with attacks mixed in, for demos, examples and benchmarks.
 
-Customers log in from their own devices and home networks, now and then mistype a password;
-attackers brute-force one account, spray one password across many accounts from one IP,
-replay a leaked credential list from one device, and take over accounts after failures.
-Each event carries its truth in ``truth`` (kept out of the event itself).
+Customers of a cross-border shop live in many countries and log in from their own devices
+and home networks there, now and then mistype a password, and sometimes travel; attackers,
+from hosting networks in other countries, brute-force one account, spray one password across
+many accounts from one IP, replay a leaked credential list from one device, and take over
+accounts after failures. Each event carries its truth in ``truth`` (kept out of the event).
 """
 
 from __future__ import annotations
@@ -21,12 +22,62 @@ BROWSERS = (
     "Mozilla/5.0 (Linux; Android 15; Pixel 8) AppleWebKit/537.36 Chrome/131.0 Mobile Safari",
 )
 BOT_AGENT = "python-requests/2.32.3"
+TRAVEL_SHARE = 0.02  # of a customer's logins made from abroad
+
+# Where the shop's customers live (weight ~ share of customers) and first octets of IPv4
+# blocks that regional registries allocated there. Plausible, not a geolocation database.
+CUSTOMER_COUNTRIES: dict[str, tuple[float, tuple[int, ...]]] = {
+    "US": (20, (24, 50, 66, 67, 68, 71, 72, 73, 75, 76, 97, 98, 99)),
+    "DE": (8, (77, 79, 84, 87, 91, 93)),
+    "GB": (7, (81, 82, 86, 90, 92)),
+    "FR": (6, (78, 80, 83, 88)),
+    "CN": (6, (58, 59, 60, 61, 114, 115)),
+    "JP": (5, (126, 133, 153, 180, 219)),
+    "CA": (4, (70, 142, 174)),
+    "AU": (3, (101, 121, 124)),
+    "BR": (3, (177, 179, 191, 200)),
+    "IN": (3, (49, 106, 117, 122, 182)),
+    "KR": (2, (175, 211, 218)),
+    "ES": (2, (83, 88, 95)),
+    "IT": (2, (79, 87, 151)),
+    "NL": (2, (145, 213)),
+    "MX": (2, (187, 189, 201)),
+    "PL": (1.5, (83, 89)),
+    "SE": (1, (78, 81, 90)),
+    "CH": (1, (85, 178)),
+    "TR": (1, (78, 85, 88)),
+    "AE": (1, (5, 94)),
+    "SA": (1, (37, 188)),
+    "SG": (1, (116, 119)),
+    "HK": (1, (112, 113)),
+    "TW": (1, (111, 118)),
+    "ID": (1, (103, 139)),
+    "ZA": (0.7, (41, 196)),
+    "NG": (0.5, (102, 105, 197)),
+    "VN": (0.5, (14, 27)),
+    "TH": (0.5, (171, 223)),
+    "AR": (0.5, (181, 186, 190)),
+    "CL": (0.5, (152, 191)),
+    "IL": (0.5, (31, 79)),
+}
+# Where attack traffic comes from: rented servers and proxies, rarely the victim's country.
+ATTACK_ORIGINS: dict[str, tuple[int, ...]] = {
+    "RU": (5, 31, 37, 46, 95),
+    "NL": (185, 193),
+    "US": (45, 104, 107, 192),
+    "DE": (116, 136, 159),
+    "VN": (14, 113),
+    "BR": (138, 170),
+    "CN": (42, 47, 120),
+    "SG": (128, 165),
+}
 
 
 @dataclass(frozen=True, slots=True)
 class SimulatedLogin:
     event: dict[str, Any]
     truth: str  # "normal" or the attack's name
+    country: str  # the customer's home country (the victim's, for an attack)
 
 
 class LoginSimulator:
@@ -36,16 +87,28 @@ class LoginSimulator:
         self.days = days
         self.start = start
         self._n = 0
+        # Homes come from their own stream, so they do not shift when traffic shapes change.
+        homes = random.Random(f"{seed}:homes")  # noqa: S311
+        names, weights = list(CUSTOMER_COUNTRIES), [w for w, _ in CUSTOMER_COUNTRIES.values()]
+        self.home = homes.choices(names, weights=weights, k=customers)
 
     def _event(
-        self, at: datetime, account: str, ip: str, device: str | None, agent: str, success: bool
+        self,
+        at: datetime,
+        account: str,
+        where: tuple[str, str],
+        device: str | None,
+        agent: str,
+        success: bool,
     ) -> dict[str, Any]:
         self._n += 1
+        ip, country = where
         event: dict[str, Any] = {
             "id": f"lg-{self._n:07d}",
             "occurred_at": at.isoformat(),
             "account_id": account,
             "ip": ip,
+            "ip_country": country,
             "user_agent": agent,
             "success": success,
         }
@@ -53,40 +116,54 @@ class LoginSimulator:
             event["device_id"] = device
         return event
 
-    def _ip(self) -> str:
+    def _address(self, octets: tuple[int, ...]) -> str:
         r = self.rng
-        return (
-            f"{r.choice((24, 31, 45, 62, 81, 94, 101, 117, 142, 175, 189))}.{r.randrange(256)}"
-            f".{r.randrange(256)}.{r.randrange(1, 255)}"
-        )
+        return f"{r.choice(octets)}.{r.randrange(256)}.{r.randrange(256)}.{r.randrange(1, 255)}"
+
+    def _ip(self, country: str) -> tuple[str, str]:
+        return self._address(CUSTOMER_COUNTRIES[country][1]), country
+
+    def _attack_ip(self, victim_country: str) -> tuple[str, str]:
+        origin = self.rng.choice([c for c in ATTACK_ORIGINS if c != victim_country])
+        return self._address(ATTACK_ORIGINS[origin]), origin
+
+    def _victim(self) -> tuple[str, str]:
+        c = self.rng.randrange(self.customers)
+        return f"cust-{c:05d}", self.home[c]
 
     def _moment(self) -> datetime:
         return self.start + timedelta(seconds=self.rng.uniform(0, self.days * 86400))
 
     def normal(self) -> Iterator[SimulatedLogin]:
         r = self.rng
+        abroad = list(CUSTOMER_COUNTRIES)
         for c in range(self.customers):
-            account = f"cust-{c:05d}"
+            account, country = f"cust-{c:05d}", self.home[c]
             devices = [f"dev-{c:05d}-{d}" for d in range(r.choice((1, 1, 2, 3)))]
-            homes = [self._ip() for _ in range(r.choice((1, 2)))]
+            homes = [self._ip(country) for _ in range(r.choice((1, 2)))]
             agent = r.choice(BROWSERS)
             for _ in range(r.randint(1, 8)):
-                at, ip, device = self._moment(), r.choice(homes), r.choice(devices)
+                at, where, device = self._moment(), r.choice(homes), r.choice(devices)
+                if r.random() < TRAVEL_SHARE:  # on a trip: a hotel or mobile network abroad
+                    where = self._ip(r.choice([a for a in abroad if a != country]))
                 if r.random() < 0.08:  # a mistyped password, then the right one
                     for k in range(r.choice((1, 1, 2))):
                         yield SimulatedLogin(
                             self._event(
-                                at + timedelta(seconds=k * 9), account, ip, device, agent, False
+                                at + timedelta(seconds=k * 9), account, where, device, agent, False
                             ),
                             "normal",
+                            country,
                         )
                     at += timedelta(seconds=25)
-                yield SimulatedLogin(self._event(at, account, ip, device, agent, True), "normal")
+                yield SimulatedLogin(
+                    self._event(at, account, where, device, agent, True), "normal", country
+                )
 
     def brute_force(self, victims: int) -> Iterator[SimulatedLogin]:
         for _ in range(victims):
-            account = f"cust-{self.rng.randrange(self.customers):05d}"
-            at, ips = self._moment(), [self._ip() for _ in range(3)]
+            account, country = self._victim()
+            at, ips = self._moment(), [self._attack_ip(country) for _ in range(3)]
             for k in range(self.rng.randint(25, 40)):
                 yield SimulatedLogin(
                     self._event(
@@ -98,58 +175,69 @@ class LoginSimulator:
                         False,
                     ),
                     "brute_force",
+                    country,
                 )
 
     def spraying(self, waves: int) -> Iterator[SimulatedLogin]:
         for _ in range(waves):
-            ip, at = self._ip(), self._moment()
-            for k in range(self.rng.randint(15, 40)):
-                account = f"cust-{self.rng.randrange(self.customers):05d}"
+            at = self._moment()
+            targets = [self._victim() for _ in range(self.rng.randint(15, 40))]
+            origin = self._attack_ip(targets[0][1])  # one IP for the whole wave
+            for k, (account, country) in enumerate(targets):
                 yield SimulatedLogin(
                     self._event(
-                        at + timedelta(seconds=k * 40), account, ip, None, BOT_AGENT, False
+                        at + timedelta(seconds=k * 40), account, origin, None, BOT_AGENT, False
                     ),
                     "password_spraying",
+                    country,
                 )
 
     def stuffing(self, runs: int) -> Iterator[SimulatedLogin]:
         for run in range(runs):
             device, at = f"stuffer-{run}", self._moment()
             for k in range(self.rng.randint(10, 25)):
-                account = f"cust-{self.rng.randrange(self.customers):05d}"
+                account, country = self._victim()
                 yield SimulatedLogin(
                     self._event(
                         at + timedelta(seconds=k * 20),
                         account,
-                        self._ip(),
+                        self._attack_ip(country),
                         device,
                         BOT_AGENT,
                         False,
                     ),
                     "credential_stuffing",
+                    country,
                 )
 
     def takeover(self, victims: int) -> Iterator[SimulatedLogin]:
         for v in range(victims):
-            account = f"cust-{self.rng.randrange(self.customers):05d}"
+            account, country = self._victim()
             at, device = self._moment(), f"ato-{v}"
             for k in range(self.rng.randint(3, 6)):
                 yield SimulatedLogin(
                     self._event(
                         at + timedelta(seconds=k * 30),
                         account,
-                        self._ip(),
+                        self._attack_ip(country),
                         device,
                         BROWSERS[0],
                         False,
                     ),
                     "account_takeover",
+                    country,
                 )
             yield SimulatedLogin(
                 self._event(
-                    at + timedelta(minutes=4), account, self._ip(), device, BROWSERS[0], True
+                    at + timedelta(minutes=4),
+                    account,
+                    self._attack_ip(country),
+                    device,
+                    BROWSERS[0],
+                    True,
                 ),
                 "account_takeover",
+                country,
             )
 
 
