@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, sync_playwright
 
-from tests.browser.driver import Served, launch, serve_demo, sign_in  # noqa: E402
+from tests.browser.driver import Served, launch, serve_demo, sign_in
 
 
 def shoot(page: Page, out: Path, name: str, *, full: bool = False) -> None:
@@ -64,9 +64,11 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=3000)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as folder, serve_demo(
-        Path(folder) / "demo", customers=args.customers, days=14
-    ) as served, sync_playwright() as playwright:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        serve_demo(Path(folder) / "demo", customers=args.customers, days=14) as served,
+        sync_playwright() as playwright,
+    ):
         browser = launch(playwright)
         page = browser.new_page(viewport={"width": 1280, "height": 860})
         tour(page, served, args.out)

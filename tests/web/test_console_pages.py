@@ -293,3 +293,14 @@ def test_hostile_input_gets_a_clear_page_not_a_crash(
     assert response.headers["content-type"].startswith("text/html")
     assert "<script>alert" not in response.text
     assert admin.get("/console/").status_code == 200  # and the console keeps working
+
+
+def test_rule_pack_links_on_a_verdict_lead_to_the_pack(console: Console, runtime: Runtime) -> None:
+    admin = console.signed_in("admin")
+    admin.post("/console/rules", {"source": V2})
+    admin.post("/console/rules/login-default/2/status", {"status": "shadow"})
+    send(runtime, login(account="zoe", event_id="z-1"))
+    page = admin.get("/console/events/login/z-1").text
+    for link in re.findall(r'href="(/console/rules/[^"]+)"', page):
+        assert admin.get(html.unescape(link)).status_code == 200, link
+    assert 'href="/console/rules/login-default/2"' in page
