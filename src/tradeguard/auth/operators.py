@@ -139,15 +139,13 @@ def create(
         created_at=utcnow(),
         created_by=actor,
     )
-    session.add(operator)
-    session.flush()
-    audit.record(
+    audit.created(
         session,
         actor=actor,
         action="operator.create",
         target_type="operator",
-        target_id=operator.id,
-        after=OperatorRead.model_validate(operator).model_dump(mode="json"),
+        row=operator,
+        schema=OperatorRead,
     )
     return operator, one_time
 

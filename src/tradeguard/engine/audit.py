@@ -59,6 +59,28 @@ def record(
     )
 
 
+def created(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    target_type: str,
+    row: Any,
+    schema: type[BaseModel],
+) -> None:
+    """Store a new row and record it, read through ``schema`` (which leaves secrets out)."""
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=row.id,
+        after=schema.model_validate(row).model_dump(mode="json"),
+    )
+
+
 @contextmanager
 def tracked(
     session: Session,

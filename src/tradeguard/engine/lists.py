@@ -122,15 +122,13 @@ def add_entry(
         created_by=actor,
         expires_at=expires_at,
     )
-    session.add(entry)
-    session.flush()
-    audit.record(
+    audit.created(
         session,
         actor=actor,
         action="list.add",
         target_type="list_entry",
-        target_id=entry.id,
-        after=ListEntryRead.model_validate(entry).model_dump(mode="json"),
+        row=entry,
+        schema=ListEntryRead,
     )
     return entry
 
