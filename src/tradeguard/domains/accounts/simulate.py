@@ -26,6 +26,8 @@ TRAVEL_SHARE = 0.02  # of a customer's logins made from abroad
 
 # Where the shop's customers live (weight ~ share of customers) and first octets of IPv4
 # blocks that regional registries allocated there. Plausible, not a geolocation database.
+# Only /8s with no private, shared, link-local or documentation block inside them (so not
+# 0, 10, 100, 127, 169, 172, 192, 198, 203 or 224 and up): every address drawn is public.
 CUSTOMER_COUNTRIES: dict[str, tuple[float, tuple[int, ...]]] = {
     "US": (20, (24, 50, 66, 67, 68, 71, 72, 73, 75, 76, 97, 98, 99)),
     "DE": (8, (77, 79, 84, 87, 91, 93)),
@@ -64,7 +66,7 @@ CUSTOMER_COUNTRIES: dict[str, tuple[float, tuple[int, ...]]] = {
 ATTACK_ORIGINS: dict[str, tuple[int, ...]] = {
     "RU": (5, 31, 37, 46, 95),
     "NL": (185, 193),
-    "US": (45, 104, 107, 192),
+    "US": (45, 104, 107, 162),
     "DE": (116, 136, 159),
     "VN": (14, 113),
     "BR": (138, 170),
@@ -123,8 +125,8 @@ class LoginSimulator:
     def _ip(self, country: str) -> tuple[str, str]:
         return self._address(CUSTOMER_COUNTRIES[country][1]), country
 
-    def _attack_ip(self, victim_country: str) -> tuple[str, str]:
-        origin = self.rng.choice([c for c in ATTACK_ORIGINS if c != victim_country])
+    def _attack_ip(self, *victim_countries: str) -> tuple[str, str]:
+        origin = self.rng.choice([c for c in ATTACK_ORIGINS if c not in victim_countries])
         return self._address(ATTACK_ORIGINS[origin]), origin
 
     def _victim(self) -> tuple[str, str]:
@@ -182,7 +184,8 @@ class LoginSimulator:
         for _ in range(waves):
             at = self._moment()
             targets = [self._victim() for _ in range(self.rng.randint(15, 40))]
-            origin = self._attack_ip(targets[0][1])  # one IP for the whole wave
+            # One IP for the whole wave, from a country none of its targets lives in.
+            origin = self._attack_ip(*{country for _, country in targets})
             for k, (account, country) in enumerate(targets):
                 yield SimulatedLogin(
                     self._event(
