@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tradeguard.auth import passwords, totp
@@ -332,11 +332,7 @@ def new_recovery_codes(
 ) -> list[str]:
     """Replace every recovery code; the plaintexts are returned once and never stored."""
     now = utcnow()
-    session.execute(
-        update(RecoveryCode)
-        .where(RecoveryCode.operator_id == operator.id, RecoveryCode.used_at.is_(None))
-        .values(used_at=now)
-    )
+    _retire_recovery_codes(session, operator, now)
     codes = totp.new_recovery_codes()
     for code in codes:
         digest = keyed_digest(secret_key, RECOVERY_PURPOSE, totp.normalise_recovery_code(code))
@@ -352,13 +348,23 @@ def new_recovery_codes(
     return codes
 
 
-def recovery_codes_left(session: Session, operator: Operator) -> int:
-    rows = session.scalars(
-        select(RecoveryCode.id).where(
-            RecoveryCode.operator_id == operator.id, RecoveryCode.used_at.is_(None)
-        )
+def _retire_recovery_codes(session: Session, operator: Operator, now: datetime) -> None:
+    session.execute(
+        update(RecoveryCode)
+        .where(RecoveryCode.operator_id == operator.id, RecoveryCode.used_at.is_(None))
+        .values(used_at=now)
     )
-    return len(list(rows))
+
+
+def recovery_codes_left(session: Session, operator: Operator) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(RecoveryCode)
+            .where(RecoveryCode.operator_id == operator.id, RecoveryCode.used_at.is_(None))
+        )
+        or 0
+    )
 
 
 def _end_sessions(session: Session, operator: Operator) -> None:
@@ -419,11 +425,7 @@ def reset_second_factor(session: Session, *, operator_id: int, actor: str) -> Op
     operator = get(session, operator_id)
     with _tracked(session, operator, actor, "operator.totp_reset"):
         operator.totp_sealed = operator.totp_enabled_at = operator.totp_last_step = None
-    session.execute(
-        update(RecoveryCode)
-        .where(RecoveryCode.operator_id == operator.id, RecoveryCode.used_at.is_(None))
-        .values(used_at=utcnow())
-    )
+    _retire_recovery_codes(session, operator, utcnow())
     _end_sessions(session, operator)
     return operator
 

@@ -16,13 +16,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tradeguard.auth import operators
 from tradeguard.config import Settings, load_settings
 from tradeguard.db.session import unit_of_work
 from tradeguard.demo.shop import DemoEvent, traffic
-from tradeguard.engine import cases, lists, rulepacks
+from tradeguard.engine import cases, lists, rulepacks, stats
 from tradeguard.engine.service import ingest
 from tradeguard.engine.tables import CaseRecord, EventRecord
 from tradeguard.errors import Conflict
@@ -84,8 +84,11 @@ def build(
                 display_name="Demo admin",
                 actor="demo",
             )
-            store.cases_open = len(cases.list_cases(session, status="open", limit=100_000))
-            store.cases_resolved = len(cases.list_cases(session, status="resolved", limit=100_000))
+            by_status = stats.counts(
+                session, select(CaseRecord.status, func.count()).group_by(CaseRecord.status)
+            )
+            store.cases_open = by_status.get("open", 0)
+            store.cases_resolved = by_status.get("resolved", 0)
         assert one_time is not None
         store.settings, store.admin, store.password = settings, operator.username, one_time
         return store

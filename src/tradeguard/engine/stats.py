@@ -86,20 +86,21 @@ def top_rules(
     return [RuleCount(code=str(c), count=n) for c, n in session.execute(query)]
 
 
-def _counts(session: Session, query: Select[Any, int]) -> dict[str, int]:
+def counts(session: Session, query: Select[Any, int]) -> dict[str, int]:
+    """A two-column (key, count) query as a mapping."""
     return {str(key): int(n) for key, n in session.execute(query)}
 
 
 def queue(session: Session, *, resolved_since: datetime) -> QueueSummary:
     unresolved = CaseRecord.status != "resolved"
-    statuses = _counts(
+    statuses = counts(
         session,
         select(CaseRecord.status, func.count()).where(unresolved).group_by(CaseRecord.status),
     )
     return QueueSummary(
         open=statuses.get("open", 0),
         claimed=statuses.get("claimed", 0),
-        by_kind=_counts(
+        by_kind=counts(
             session,
             select(CaseRecord.kind, func.count())
             .where(unresolved)
@@ -107,7 +108,7 @@ def queue(session: Session, *, resolved_since: datetime) -> QueueSummary:
             .order_by(CaseRecord.kind),
         ),
         oldest_opened_at=session.scalar(select(func.min(CaseRecord.opened_at)).where(unresolved)),
-        resolved_since=_counts(
+        resolved_since=counts(
             session,
             select(CaseRecord.label, func.count())
             .where(CaseRecord.resolved_at >= resolved_since)

@@ -102,15 +102,13 @@ def login(
             next=safe_next(next),
         )
     ip, agent = _client(request)
+    # Two-factor sign-in is compulsory, so a new session never starts out active.
     first = console_sessions.next_stage(result, second_factor_done=False)
     token = console_sessions.start(session, result, stage=first, ip=ip, user_agent=agent)
-    current = console_sessions.load(session, token)
-    assert current is not None
-    if first == "totp":
-        response = redirect(request, f"{stage_page(first)}?next={safe_next(next)}")
-        set_session_cookie(request, response, token)
-        return response
-    return _continue(request, session, current, done=False, next_url=next)
+    target = stage_page(first) + (f"?next={safe_next(next)}" if first == "totp" else "")
+    response = redirect(request, target)
+    set_session_cookie(request, response, token)
+    return response
 
 
 @router.get("/login/second-factor")

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from tradeguard.auth.operators import actor_of
 from tradeguard.engine import cases, history
-from tradeguard.web.events_views import FOLLOWED
+from tradeguard.web.events_views import related_events
 from tradeguard.web.security import PREFIX, AnalystPost, SessionDep, Viewer
 from tradeguard.web.templating import page, redirect
 
@@ -66,12 +66,6 @@ def queue(
 def case(request: Request, session: SessionDep, current: Viewer, case_id: int) -> Response:
     record = cases.get_case(session, case_id)
     event = history.for_case(session, case_id)
-    related = {}
-    for entity_type in FOLLOWED:
-        value = event.entities.get(entity_type)
-        if value is not None:
-            others = history.search(session, entity_type=entity_type, entity_value=value, limit=16)
-            related[(entity_type, value)] = [e for e in others if e.cursor != event.cursor][:15]
     return page(
         request,
         "case.html",
@@ -79,7 +73,7 @@ def case(request: Request, session: SessionDep, current: Viewer, case_id: int) -
         title=f"Case {case_id}",
         case=record,
         e=event,
-        related=related,
+        related=related_events(session, event, limit=15),
         actor=actor_of(current.operator),
         labels=["fraud", "legitimate", "other"],
     )

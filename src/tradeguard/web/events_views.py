@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from tradeguard.engine import history
 from tradeguard.engine.events import event_kinds
@@ -85,19 +86,23 @@ def event(
         current,
         title=f"{kind} {event_id}",
         e=found,
-        related=_related(session, found),
+        related=related_events(session, found, limit=10),
     )
 
 
-def _related(session: SessionDep, found: history.EventRead) -> dict[str, list[history.EventRead]]:
+def related_events(
+    session: Session, found: history.EventRead, *, limit: int
+) -> dict[tuple[str, str], list[history.EventRead]]:
     """Other events of the same account, card, device, IP... newest first."""
     related = {}
     for entity_type in FOLLOWED:
         value = found.entities.get(entity_type)
         if value is None:
             continue
-        others = history.search(session, entity_type=entity_type, entity_value=value, limit=11)
-        related[f"{entity_type}:{value}"] = [e for e in others if e.cursor != found.cursor][:10]
+        others = history.search(
+            session, entity_type=entity_type, entity_value=value, limit=limit + 1
+        )
+        related[(entity_type, value)] = [e for e in others if e.cursor != found.cursor][:limit]
     return related
 
 
