@@ -1,4 +1,4 @@
-"""One contract for every counter store: SQL on SQLite, SQL on PostgreSQL, and Redis.
+"""One contract for every counter store: SQL on SQLite and PostgreSQL, Redis, and memory.
 
 Each case goes through :class:`Harness`, which opens a store per unit of work the way the
 engine does (SQL: a session of its own, committed afterwards; Redis: a client of its own), so
@@ -30,6 +30,7 @@ from tradeguard.engine.counters import (
     CounterQuery,
     CounterStore,
     CounterUnavailable,
+    MemoryCounterStore,
     Observation,
     RedisCounterStore,
     SqlCounterStore,
@@ -83,9 +84,18 @@ def sql_sessions(request: pytest.FixtureRequest, tmp_path: Path) -> sessionmaker
         "sqlite",
         pytest.param("postgres", marks=pytest.mark.postgres),
         pytest.param("redis", marks=pytest.mark.redis),
+        "memory",
     ]
 )
 def counters(request: pytest.FixtureRequest, tmp_path: Path) -> Harness:
+    if request.param == "memory":
+        store = MemoryCounterStore()
+
+        @contextmanager
+        def open_memory() -> Iterator[CounterStore]:
+            yield store
+
+        return Harness(open_memory)
     if request.param == "redis":
         url: str = request.getfixturevalue("redis_url")
         prefix: str = request.getfixturevalue("redis_prefix")

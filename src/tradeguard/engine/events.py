@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -75,12 +75,32 @@ class CounterSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class Inherit:
+    """Entities an event takes over from an earlier event it refers to.
+
+    A chargeback names only its order; inheriting the order's card, device and merchant lets
+    it feed those entities' counters, online and in offline replays alike.
+    """
+
+    kind: str
+    id_entity: str  # the entity of this event that holds the earlier event's id
+    entities: tuple[str, ...]
+
+    def taken_from(self, earlier: Mapping[str, str]) -> dict[str, str]:
+        return {name: earlier[name] for name in self.entities if earlier.get(name)}
+
+
+@dataclass(frozen=True, slots=True)
 class EventKind:
     name: str
     payload: type[Payload]
     entities: Callable[[Any], dict[str, str]]
     counters: tuple[CounterSpec, ...] = ()
     description: str = ""
+    inherit: Inherit | None = None
+    # Values derived from the payload that rules read as ``event.derived`` (e.g. an amount
+    # in one currency), computed once at parse time so every rule sees the same numbers.
+    rule_fields: Callable[[Any], dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +114,18 @@ class Event:
     entities: dict[str, str]
     sha256: str
     fields: dict[str, Any] = field(default_factory=dict)
+    derived: dict[str, Any] = field(default_factory=dict)
 
     def for_rules(self) -> dict[str, Any]:
         """The view CEL rules see as ``event``."""
-        return {**self.fields, "id": self.id, "kind": self.kind, "occurred_at": self.occurred_at}
+        view = {**self.fields, "id": self.id, "kind": self.kind, "occurred_at": self.occurred_at}
+        if self.derived:
+            view["derived"] = self.derived
+        return view
+
+    def with_entities(self, extra: Mapping[str, str]) -> Event:
+        """This event with entities added; the event's own values win over inherited ones."""
+        return replace(self, entities={**extra, **self.entities})
 
 
 _KINDS: dict[str, EventKind] = {}
@@ -128,7 +156,27 @@ def get_kind(name: str) -> EventKind:
 def _load_builtin_kinds() -> None:
     """Kinds register themselves when their domain is imported; import them on first use."""
     if not _KINDS:
-        import tradeguard.domains.accounts.kinds  # noqa: F401
+        import tradeguard.domains.accounts.kinds
+        import tradeguard.domains.payments.kinds  # noqa: F401
+
+
+def with_inherited(event: Event, earlier: Callable[[str, str], Mapping[str, str] | None]) -> Event:
+    """Add the entities of the earlier event this one refers to; ``earlier(kind, id)`` finds it.
+
+    Serving looks the earlier event up in the database and replays in memory, through this one
+    function, so both add exactly the same entities.
+    """
+    spec = get_kind(event.kind).inherit
+    earlier_id = event.entities.get(spec.id_entity) if spec else None
+    if spec is None or earlier_id is None:
+        return event
+    found = earlier(spec.kind, earlier_id)
+    return event.with_entities(spec.taken_from(found)) if found else event
+
+
+def inherited_kinds() -> frozenset[str]:
+    """Kinds whose entities later events inherit (``order`` for ``order_outcome``)."""
+    return frozenset(k.inherit.kind for k in event_kinds().values() if k.inherit)
 
 
 def parse_event(
@@ -174,6 +222,7 @@ def parse_event(
         entities={k: v for k, v in kind.entities(payload).items() if v},
         sha256=digest,
         fields=dumped,
+        derived=kind.rule_fields(payload) if kind.rule_fields else {},
     )
 
 

@@ -125,3 +125,11 @@ def stored_sha(session: Session, kind: str, event_id: str) -> str | None:
             EventRecord.kind == kind, EventRecord.event_id == event_id
         )
     )
+
+
+def stored_entities(session: Session, kind: str, event_id: str) -> dict[str, str] | None:
+    return session.scalar(
+        select(EventRecord.entities).where(
+            EventRecord.kind == kind, EventRecord.event_id == event_id
+        )
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,7 +20,7 @@ from tradeguard.engine.counters import (
     Observation,
     parse_window,
 )
-from tradeguard.engine.events import Event, get_kind
+from tradeguard.engine.events import Event, get_kind, with_inherited
 from tradeguard.engine.rulepacks import ACTIVE
 from tradeguard.engine.rules import RulePack, evaluate_pack
 from tradeguard.engine.verdicts import Signal, Thresholds, Verdict, decide
@@ -111,6 +112,7 @@ def screen(session: Session, *, event: Event, counters: CounterStore, actor: str
     takes the replay path, and two racing requests cannot both count the same event.
     """
     started = time.perf_counter()
+    event = with_inherited(event, partial(history.stored_entities, session))
     conn = session.connection()
     now = utcnow()
     event_pk = writes.new_event(

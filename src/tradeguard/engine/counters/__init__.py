@@ -1,4 +1,4 @@
-"""Velocity counters behind one interface, with SQL and Redis implementations."""
+"""Velocity counters behind one interface: SQL and Redis for serving, memory for replays."""
 
 from tradeguard.engine.counters.base import (
     STANDARD_WINDOWS,
@@ -11,6 +11,7 @@ from tradeguard.engine.counters.base import (
     WindowError,
     parse_window,
 )
+from tradeguard.engine.counters.memory import MemoryCounterStore
 from tradeguard.engine.counters.redis import RedisCounterStore
 from tradeguard.engine.counters.sql import SqlCounterStore
 
@@ -21,6 +22,7 @@ __all__ = [
     "CounterQuery",
     "CounterStore",
     "CounterUnavailable",
+    "MemoryCounterStore",
     "Observation",
     "RedisCounterStore",
     "SqlCounterStore",

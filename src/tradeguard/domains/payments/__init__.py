@@ -1,0 +1,1 @@
+"""Payment security: orders and what is learnt about them later (declines, chargebacks)."""
