@@ -23,7 +23,7 @@ def test_sqlite_schema_matches_the_models(tmp_path: Path) -> None:
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
-    assert current_revision(engine) == head == "0002"
+    assert current_revision(engine) == head == "0003"
 
 
 @pytest.mark.postgres

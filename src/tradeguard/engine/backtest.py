@@ -88,10 +88,9 @@ def backtest(
             {"id": record.event_id, "occurred_at": record.occurred_at, **record.payload},
             now=record.occurred_at,
         )
-        signals, _, thresholds = evaluate(
-            session, event=event, counters=counters, packs=[*others, (pack, False)]
-        )
-        decision, _ = decide(signals, thresholds)
+        found = evaluate(session, event=event, counters=counters, packs=[*others, (pack, False)])
+        signals = found.signals
+        decision, _ = decide(signals, found.thresholds)
         totals["events"] += 1
         totals["labelled"] += label is not None
         totals["fraud"] += label == "fraud"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -21,6 +22,8 @@ from tradeguard.engine.counters import (
     parse_window,
 )
 from tradeguard.engine.events import Event, get_kind, with_inherited
+from tradeguard.engine.features import CounterCall, CounterValues, feature_set
+from tradeguard.engine.models import ACTIVE_MODELS
 from tradeguard.engine.rulepacks import ACTIVE
 from tradeguard.engine.rules import RulePack, evaluate_pack
 from tradeguard.engine.verdicts import Signal, Thresholds, Verdict, decide
@@ -62,10 +65,24 @@ class RuleScope:
     list_hits: list[lists.ListHit]
     _cache: dict[tuple[str, str, str, str], float] = field(default_factory=dict)
 
-    def prefetch(self, packs: list[RulePack]) -> None:
-        """Ask for every literal ``velocity(...)`` call of the packs in one round trip."""
+    def prefetch(self, packs: list[RulePack], calls: Iterable[CounterCall] = ()) -> None:
+        """Ask for every literal ``velocity(...)`` call of the packs and features in one trip."""
         wanted = set().union(*(pack.velocity_calls for pack in packs))
+        wanted.update((c.function, c.metric, c.entity, c.window) for c in calls)
         self._fetch([w for w in wanted if w not in self._cache])
+
+    def counter_values(self, calls: Iterable[CounterCall]) -> CounterValues:
+        """Feature inputs from the cache; ``None`` where the event lacks the entity."""
+        values: CounterValues = {}
+        for call in calls:
+            if call.entity not in self.event.entities:
+                values[call] = None
+                continue
+            key = (call.function, call.metric, call.entity, call.window)
+            if key not in self._cache:
+                self._fetch([key])
+            values[call] = self._cache[key]
+        return values
 
     def _fetch(self, calls: list[tuple[str, str, str, str]]) -> None:
         queries, asked = [], []
@@ -137,10 +154,11 @@ def screen(session: Session, *, event: Event, counters: CounterStore, actor: str
         ],
     )
     counters.record(observations(event))
-    signals, packs, thresholds = evaluate(session, event=event, counters=counters)
-    decision, score = decide(signals, thresholds)
-    live = [s for s in signals if not s.shadow]
-    shadow = [s for s in signals if s.shadow]
+    found = evaluate(session, event=event, counters=counters)
+    decision, score = decide(found.signals, found.thresholds)
+    live = [s for s in found.signals if not s.shadow]
+    shadow = [s for s in found.signals if s.shadow]
+    packs = found.packs
     latency_ms = round((time.perf_counter() - started) * 1000, 3)
     verdict_pk = writes.verdict(
         conn,
@@ -151,12 +169,17 @@ def screen(session: Session, *, event: Event, counters: CounterStore, actor: str
             "signals": [s.model_dump(mode="json") for s in live],
             "shadow_signals": [s.model_dump(mode="json") for s in shadow],
             "rule_packs": packs,
-            "model_versions": [],
+            "model_versions": found.models,
             "latency_ms": latency_ms,
             "actor": actor,
             "created_at": now,
         },
     )
+    if found.features is not None:
+        writes.feature_vector(
+            conn,
+            {"event_pk": event_pk, "feature_set": found.feature_set, "vector": found.features},
+        )
     case_id = None
     if decision.opens_case:
         case_id = writes.case(
@@ -191,7 +214,7 @@ def screen(session: Session, *, event: Event, counters: CounterStore, actor: str
         signals=live,
         shadow_signals=shadow,
         rule_packs=packs,
-        model_versions=[],
+        model_versions=found.models,
         latency_ms=latency_ms,
         case_id=case_id,
         created_at=now,
@@ -207,22 +230,39 @@ def replay(session: Session, event: Event, stored_sha: str) -> Verdict:
     return history.get(session, event.kind, event.id).verdict.model_copy(update={"replayed": True})
 
 
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """Everything the checks found for one event, before the decision."""
+
+    signals: list[Signal]
+    packs: list[str]
+    thresholds: Thresholds
+    models: list[str] = field(default_factory=list)
+    features: list[float | None] | None = None  # the model inputs, NaN stored as null
+    feature_set: str | None = None
+
+
 def evaluate(
     session: Session,
     *,
     event: Event,
     counters: CounterStore,
     packs: list[tuple[RulePack, bool]] | None = None,
-) -> tuple[list[Signal], list[str], Thresholds]:
-    """All checks for one event: list hits, then every running rule pack for its kind."""
+) -> Evaluation:
+    """All checks for one event: list hits, every running rule pack, then the kind's models.
+
+    Given ``packs`` (a back-test), only those packs run and no model scores the event.
+    """
     running = [
         (pack, shadow)
         for pack, shadow in (ACTIVE.get(session) if packs is None else packs)
         if pack.applies_to(event.kind)
     ]
+    models = ACTIVE_MODELS.for_kind(session, event.kind) if packs is None else []
     hits = lists.lookup(session, event.entities, at=utcnow())
     scope = RuleScope(event=event, counters=counters, list_hits=hits)
-    scope.prefetch([pack for pack, _ in running])
+    features = feature_set(event.kind) if models else None
+    scope.prefetch([pack for pack, _ in running], features.calls if features else ())
     functions = scope.functions()
     variables = {"event": event.for_rules(), "entities": event.entities}
     signals = lists.signals_for(hits)
@@ -232,4 +272,15 @@ def evaluate(
         [p.spec.thresholds for p, shadow in running if p.spec.thresholds and not shadow]
     )
     labels = [f"{p.label}{' (shadow)' if shadow else ''}" for p, shadow in running]
-    return signals, labels, thresholds
+    if features is None:
+        return Evaluation(signals, labels, thresholds)
+    vector = features.vector(event, scope.counter_values(features.calls))
+    signals.extend(model.signal(vector, shadow=shadow) for model, shadow in models)
+    return Evaluation(
+        signals,
+        labels,
+        thresholds,
+        models=[f"{m.label}{' (shadow)' if shadow else ''}" for m, shadow in models],
+        features=[None if math.isnan(v) else v for v in vector],
+        feature_set=features.version,
+    )

@@ -169,3 +169,38 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     versions: Mapped[list[str] | None] = mapped_column(JSONType)
+
+
+class ModelRecord(Base):
+    """One immutable, versioned model: its artefact, features, training window and metrics."""
+
+    __tablename__ = "models"
+    __table_args__ = (UniqueConstraint("name", "version", name="uq_models_name_version"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    feature_set: Mapped[str] = mapped_column(String(100))
+    features: Mapped[list[str]] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(String(16), default="inactive")
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    training: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    thresholds: Mapped[dict[str, int]] = mapped_column(JSONType)
+    artefact: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120))
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class FeatureVector(Base):
+    """The model inputs an event was screened with, so training can use what serving saw."""
+
+    __tablename__ = "feature_vectors"
+
+    event_pk: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    feature_set: Mapped[str] = mapped_column(String(100))
+    vector: Mapped[list[float | None]] = mapped_column(JSONType)

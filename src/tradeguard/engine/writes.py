@@ -17,6 +17,7 @@ from tradeguard.engine.tables import (
     CaseRecord,
     EventEntity,
     EventRecord,
+    FeatureVector,
     VerdictRecord,
 )
 
@@ -29,6 +30,7 @@ _ENTITIES = insert(EventEntity)
 _VERDICT = insert(VerdictRecord).returning(VerdictRecord.id)
 _CASE = insert(CaseRecord).returning(CaseRecord.id)
 _AUDIT = insert(AuditEntry)
+_FEATURES = insert(FeatureVector)
 
 
 def _new_event_statement(conn: Connection) -> Insert:
@@ -57,3 +59,7 @@ def case(conn: Connection, row: dict[str, Any]) -> int:
 
 def audit(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(_AUDIT, row)
+
+
+def feature_vector(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(_FEATURES, row)

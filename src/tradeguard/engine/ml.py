@@ -1,0 +1,142 @@
+"""Fraud models: LightGBM on time-ordered data, calibrated, explained per prediction.
+
+Fraud labels are rare and drift with time, so the split is by time, never shuffled: the model
+is fitted on the older part, and the newer part calibrates its probabilities (Platt scaling,
+which keeps the ranking intact) and sets the decision thresholds. The final trees are then
+refitted on the whole window with the same settings.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from tradeguard.errors import Invalid
+
+Matrix = NDArray[np.float64]
+Labels = NDArray[np.int_]
+
+MIN_POSITIVES = 5
+
+
+@dataclass
+class Calibration:
+    """Platt scaling of the raw margin: p = 1 / (1 + exp(-(a * margin + b)))."""
+
+    a: float = 1.0
+    b: float = 0.0
+
+    def apply(self, margin: Matrix) -> Matrix:
+        return 1.0 / (1.0 + np.exp(-(self.a * margin + self.b)))
+
+
+@dataclass
+class FittedModel:
+    booster: lgb.Booster
+    features: tuple[str, ...]
+    calibration: Calibration
+    params: dict[str, Any]
+    validation: dict[str, float] = field(default_factory=dict)
+    # Calibrated 0-100 scores and labels of the newer part, for choosing thresholds.
+    holdout: tuple[NDArray[np.int_], Labels] | None = None
+
+    def margin(self, rows: Matrix) -> Matrix:
+        return np.asarray(self.booster.predict(rows, raw_score=True), dtype=np.float64)
+
+    def probability(self, rows: Matrix) -> Matrix:
+        return self.calibration.apply(self.margin(rows))
+
+    def score(self, rows: Matrix) -> NDArray[np.int_]:
+        """Calibrated probability on the 0-100 scale verdicts use."""
+        return np.rint(self.probability(rows) * 100).astype(np.int_)
+
+    def contributions(self, row: Matrix) -> list[tuple[str, float]]:
+        """Each feature's push on the margin (SHAP values, as LightGBM computes them)."""
+        values = np.asarray(self.booster.predict(row.reshape(1, -1), pred_contrib=True))[0]
+        return list(zip(self.features, values[:-1].tolist(), strict=True))
+
+    def to_artefact(self) -> dict[str, Any]:
+        return {
+            "booster": self.booster.model_to_string(),
+            "features": list(self.features),
+            "calibration": {"a": self.calibration.a, "b": self.calibration.b},
+            "params": self.params,
+        }
+
+    @classmethod
+    def from_artefact(cls, artefact: dict[str, Any]) -> FittedModel:
+        return cls(
+            booster=lgb.Booster(model_str=artefact["booster"]),
+            features=tuple(artefact["features"]),
+            calibration=Calibration(**artefact["calibration"]),
+            params=dict(artefact["params"]),
+        )
+
+
+def fit(
+    rows: Matrix,
+    labels: Labels,
+    *,
+    features: Sequence[str],
+    params: dict[str, Any],
+    calibration_share: float = 0.2,
+) -> FittedModel:
+    """Fit on rows already in time order (oldest first)."""
+    labels = np.asarray(labels, dtype=np.int_)
+    if rows.shape[0] != labels.shape[0] or rows.shape[1] != len(features):
+        raise Invalid("training rows, labels and feature names do not line up")
+    cut = int(len(labels) * (1 - calibration_share))
+    for name, part in (("older", labels[:cut]), ("newer", labels[cut:]), ("all", labels)):
+        if part.sum() < MIN_POSITIVES or (part == 0).sum() < MIN_POSITIVES:
+            raise Invalid(
+                f"the {name} part of the training window has {int(part.sum())} fraud and "
+                f"{int((part == 0).sum())} legitimate labels; at least {MIN_POSITIVES} of each "
+                "are needed (widen the window or wait for labels)"
+            )
+    settings = {"objective": "binary", "verbose": -1, **params}
+    first = lgb.LGBMClassifier(**settings).fit(rows[:cut], labels[:cut])
+    margin = np.asarray(first.predict(rows[cut:], raw_score=True), dtype=np.float64)
+    calibration = _platt(margin, labels[cut:])
+    probability = calibration.apply(margin)
+    validation = quality(labels[cut:], probability)
+    final = lgb.LGBMClassifier(**settings).fit(rows, labels)
+    holdout = (np.rint(probability * 100).astype(np.int_), labels[cut:])
+    return FittedModel(final.booster_, tuple(features), calibration, settings, validation, holdout)
+
+
+def _platt(margin: Matrix, labels: Labels) -> Calibration:
+    model = LogisticRegression(C=1e6, max_iter=1000).fit(margin.reshape(-1, 1), labels)
+    return Calibration(a=float(model.coef_[0][0]), b=float(model.intercept_[0]))
+
+
+def quality(labels: Labels, probability: Matrix) -> dict[str, float]:
+    """Ranking quality and calibration on labelled rows (NaN when one class is missing)."""
+    if len(set(labels.tolist())) < 2:
+        return {"auc_roc": math.nan, "average_precision": math.nan, "brier": math.nan}
+    return {
+        "auc_roc": float(roc_auc_score(labels, probability)),
+        "average_precision": float(average_precision_score(labels, probability)),
+        "brier": float(np.mean((probability - labels) ** 2)),
+    }
+
+
+def threshold_for_rate(scores: NDArray[np.int_], rate: float) -> int:
+    """Lowest 0-100 score that flags at most ``rate`` of the given orders."""
+    for threshold in range(1, 101):
+        if np.mean(scores >= threshold) <= rate:
+            return threshold
+    return 100
+
+
+def threshold_for_fpr(scores: NDArray[np.int_], labels: Labels, fpr: float) -> int:
+    """Lowest score at which at most ``fpr`` of the legitimate orders would be flagged."""
+    legitimate = scores[labels == 0]
+    return threshold_for_rate(legitimate, fpr) if legitimate.size else 100
