@@ -86,7 +86,7 @@ def test_the_default_login_pack_loads() -> None:
                 "- id: typo\n  expression: \"velocity('login.fail', 'account', '1h') > 1\"\n"
                 "  reason: r\n"
             ),
-            "rule 'typo': no counter 'login.fail' per 'account' in login",
+            "rule 'typo': no event kind feeds a counter 'login.fail' per 'account'",
         ),
         (
             pack("- id: xx\n  expression: 'true'\n  reason: r\n", kinds="[wire]"),

@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from tradeguard.engine.counters.base import WindowError, parse_window
-from tradeguard.engine.events import get_kind
+from tradeguard.engine.events import event_kinds, get_kind
 from tradeguard.engine.verdicts import Decision, Signal, Thresholds
 from tradeguard.errors import Invalid, NotFound, readable
 
@@ -192,7 +192,7 @@ def _compile_rule(rule: RuleSpec, pack: RulePackSpec) -> CompiledRule:
     unknown_kinds = set(rule.kinds or ()) - set(pack.kinds)
     if unknown_kinds:
         raise RulePackError(f"rule {rule.id!r}: kinds {sorted(unknown_kinds)} not in pack kinds")
-    _check_counters(rule, rule.kinds or pack.kinds)
+    _check_counters(rule)
     program = _compile(rule.id, "expression", rule.expression)
     evidence = tuple(
         (name, _compile(rule.id, f"evidence.{name}", expr)) for name, expr in rule.evidence.items()
@@ -200,9 +200,13 @@ def _compile_rule(rule: RuleSpec, pack: RulePackSpec) -> CompiledRule:
     return CompiledRule(spec=rule, program=program, evidence=evidence)
 
 
-def _check_counters(rule: RuleSpec, kinds: list[str]) -> None:
-    """Literal velocity calls must name a real window and a counter the kinds feed."""
-    fed = {(c.metric, c.entity) for kind in kinds for c in get_kind(kind).counters}
+def _check_counters(rule: RuleSpec) -> None:
+    """Literal velocity calls must name a real window and a counter some kind feeds.
+
+    Any kind's counters may be read: an order rule reads the declines and chargebacks that
+    ``order_outcome`` events feed.
+    """
+    fed = {(c.metric, c.entity) for kind in event_kinds().values() for c in kind.counters}
     for expression in (rule.expression, *rule.evidence.values()):
         for _, _, metric, _, entity, _, window in _LITERAL_CALL.findall(expression):
             try:
@@ -211,8 +215,8 @@ def _check_counters(rule: RuleSpec, kinds: list[str]) -> None:
                 raise RulePackError(f"rule {rule.id!r}: {exc}") from None
             if (metric, entity) not in fed:
                 raise RulePackError(
-                    f"rule {rule.id!r}: no counter {metric!r} per {entity!r} in "
-                    f"{', '.join(kinds)}; known: {', '.join(sorted(f'{m}/{e}' for m, e in fed))}"
+                    f"rule {rule.id!r}: no event kind feeds a counter {metric!r} per {entity!r}; "
+                    f"known: {', '.join(sorted(f'{m}/{e}' for m, e in fed))}"
                 )
 
 

@@ -341,7 +341,8 @@ def evaluate(path: Path, window: Window, params: dict[str, Any] | None = None) -
     tested, removed = test_rows(tx, window, index)
     if tested.size == 0:
         raise Invalid("the test window holds no transactions once known cards are removed")
-    where = np.searchsorted(index, tested)
+    order = np.argsort(index, kind="stable")
+    where = order[np.searchsorted(index[order], tested)]
     scores = model.probability(rows[where])
     return _result(tx, window, train_index, tested, scores, removed, started)
 
