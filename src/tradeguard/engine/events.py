@@ -155,9 +155,8 @@ def get_kind(name: str) -> EventKind:
 
 def _load_builtin_kinds() -> None:
     """Kinds register themselves when their domain is imported; import them on first use."""
-    if not _KINDS:
-        import tradeguard.domains.accounts.kinds
-        import tradeguard.domains.payments.kinds  # noqa: F401
+    import tradeguard.domains.accounts.kinds
+    import tradeguard.domains.payments.kinds  # noqa: F401  (cached after the first import)
 
 
 def with_inherited(event: Event, earlier: Callable[[str, str], Mapping[str, str] | None]) -> Event:

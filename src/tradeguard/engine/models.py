@@ -248,7 +248,7 @@ class ActiveModels:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._running: dict[object, tuple[float, list[tuple[RunningModel, bool]]]] = {}
-        self._loaded: dict[str, RunningModel] = {}
+        self._loaded: dict[tuple[str, int, str], RunningModel] = {}
 
     def invalidate(self) -> None:
         self._running.clear()
@@ -271,9 +271,10 @@ class ActiveModels:
         ).all()
         loaded = []
         for record in rows:
-            if record.sha256 not in self._loaded:
-                self._loaded[record.sha256] = running_model(record)
-            loaded.append((self._loaded[record.sha256], record.status == "shadow"))
+            key = (record.name, record.version, record.sha256)
+            if key not in self._loaded:
+                self._loaded[key] = running_model(record)
+            loaded.append((self._loaded[key], record.status == "shadow"))
         return loaded
 
 

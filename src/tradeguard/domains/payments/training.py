@@ -34,5 +34,14 @@ def fit(
     features: Sequence[str],
     params: dict[str, Any] | None = None,
 ) -> FittedModel:
-    """The order model's fit: the engine's trainer with this domain's settings."""
-    return ml.fit(rows, labels, features=features, params={**DEFAULT_PARAMS, **(params or {})})
+    """The order model's fit: the engine's trainer with this domain's settings.
+
+    A small store's first model has a few hundred orders, where 100 per leaf would allow no
+    split at all; leaves then hold at least 2 % of the rows instead.
+    """
+    settings = {**DEFAULT_PARAMS, **(params or {})}
+    if "min_child_samples" not in (params or {}):
+        settings["min_child_samples"] = min(
+            int(settings["min_child_samples"]), max(5, len(labels) // 50)
+        )
+    return ml.fit(rows, labels, features=features, params=settings)
