@@ -179,7 +179,7 @@ def test_serving_and_replay_compute_the_same_features(runtime: Runtime) -> None:
 
 
 def test_registry_shadow_rollback_and_audit(runtime: Runtime) -> None:
-    _screen(runtime, [e for e in history(days=40)])
+    _screen(runtime, history(days=40))
     first = _train_and_activate(runtime)
     second = _train_and_activate(runtime)
     with unit_of_work(runtime.sessions) as session:

@@ -53,6 +53,14 @@ COUNTED: tuple[Counted, ...] = (
     _c("card_orders_30d", "velocity", _PLACED, CARD, "30d", "{v} orders on this card in 30 days"),
     _c("card_orders_90d", "velocity", _PLACED, CARD, "90d", "{v} orders on this card in 90 days"),
     _c(
+        "card_orders_14d",
+        "velocity",
+        _PLACED,
+        CARD,
+        "14d",
+        "{v} orders on this card in 14 days",
+    ),
+    _c(
         "card_eur_24h",
         "velocity_sum",
         _PLACED,
@@ -61,6 +69,14 @@ COUNTED: tuple[Counted, ...] = (
         "EUR {v} spent on this card in 24 hours",
     ),
     _c("card_eur_7d", "velocity_sum", _PLACED, CARD, "7d", "EUR {v} spent on this card in 7 days"),
+    _c(
+        "card_eur_14d",
+        "velocity_sum",
+        _PLACED,
+        CARD,
+        "14d",
+        "EUR {v} spent on this card in 14 days",
+    ),
     _c(
         "card_eur_30d",
         "velocity_sum",
@@ -302,6 +318,14 @@ COUNTED: tuple[Counted, ...] = (
         "{v} orders at this merchant in 7 days",
     ),
     _c(
+        "merchant_orders_8d",
+        "velocity",
+        _PLACED,
+        MERCH,
+        "8d",
+        "{v} orders at this merchant in 8 days",
+    ),
+    _c(
         "merchant_orders_14d",
         "velocity",
         _PLACED,
@@ -332,6 +356,14 @@ COUNTED: tuple[Counted, ...] = (
         MERCH,
         "30d",
         "{v} orders at this merchant in 30 days",
+    ),
+    _c(
+        "merchant_chargebacks_1d",
+        "velocity",
+        _CB,
+        MERCH,
+        "1d",
+        "{v} fraud chargebacks at this merchant in the last day",
     ),
     _c(
         "merchant_chargebacks_7d",
@@ -427,6 +459,18 @@ DERIVED: tuple[Derived, ...] = (
         "{v}x this card's average order in the three months before the last week",
     ),
     Derived(
+        "amount_vs_card_before_14d_90d",
+        lambda o, e, c: _ratio(o.amount_eur, _prior_average(c, "card", "14d", "90d")),
+        "{v}x this card's average order in the three months before the last two weeks",
+    ),
+    Derived(
+        "card_recent_vs_before_7d",
+        lambda o, e, c: _ratio(
+            _ratio(c["card_eur_7d"], c["card_orders_7d"]), _prior_average(c, "card", "7d", "90d")
+        ),
+        "this card's orders of the last week average {v}x its earlier orders",
+    ),
+    Derived(
         "amount_vs_account_90d",
         lambda o, e, c: _ratio(o.amount_eur, _ratio(c["account_eur_90d"], c["account_orders_90d"])),
         "{v}x this account's average order",
@@ -437,6 +481,13 @@ DERIVED: tuple[Derived, ...] = (
             o.amount_eur, _ratio(c["merchant_eur_30d"], c["merchant_orders_30d"])
         ),
         "{v}x this merchant's average order",
+    ),
+    Derived(
+        "merchant_chargeback_rate_1d",
+        lambda o, e, c: _ratio(
+            c["merchant_chargebacks_1d"], c["merchant_orders_8d"] - c["merchant_orders_7d"]
+        ),
+        "{v:.0%} of this merchant's orders of one day a week ago were charged back as fraud",
     ),
     Derived(
         "merchant_chargeback_rate_7d",
@@ -515,13 +566,16 @@ DERIVED: tuple[Derived, ...] = (
 )
 
 
+_ALL: tuple[Counted | Derived, ...] = (*COUNTED, *DERIVED)
+
+
 class OrderFeatures:
     """``FeatureSet`` for ``order`` events (see ``engine.features``)."""
 
     version: ClassVar[str] = "order-features@1"
-    names: ClassVar[tuple[str, ...]] = tuple(f.name for f in (*COUNTED, *DERIVED))
+    names: ClassVar[tuple[str, ...]] = tuple(f.name for f in _ALL)
     calls: ClassVar[tuple[CounterCall, ...]] = tuple(f.call for f in COUNTED)
-    _text: ClassVar[dict[str, str]] = {f.name: f.text for f in (*COUNTED, *DERIVED)}
+    _text: ClassVar[dict[str, str]] = {f.name: f.text for f in _ALL}
 
     def vector(self, event: Event, counters: CounterValues) -> list[float]:
         order = event.payload
