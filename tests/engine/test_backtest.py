@@ -60,4 +60,7 @@ def test_precision_and_recall_against_labels(runtime: Runtime) -> None:
     assert report.flagged.hits == 18
     with unit_of_work(runtime.sessions) as session:
         assert list(session.scalars(select(VerdictRecord.decision))) == before
-        assert [r.pack_id for r in rulepacks.list_records(session)] == ["login-default"]
+        assert [r.pack_id for r in rulepacks.list_records(session)] == [
+            "login-default",
+            "order-default",
+        ]

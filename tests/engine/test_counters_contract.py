@@ -174,6 +174,15 @@ def test_standard_and_custom_windows(counters: Harness) -> None:
     assert counters.query(*asked) == [3, 1, 65, 1, 30]
 
 
+def test_age_is_seconds_since_the_oldest_observation_in_the_window(counters: Harness) -> None:
+    assert counters.query(q("30d", "age")) == [0]  # nothing yet: no age
+    counters.record(obs("e1", 60 * 24 * 40), obs("e2", 90, 5, "x"), obs("e3", 0.5))
+    assert counters.query(q("30d", "age"), q("1h", "age"), q("30d")) == [5400, 30, 2]
+    assert counters.query(q("30d", "age"), q("30d", "sum")) == [5400, 6]
+    assert counters.query(q("90d", "age")) == [40 * 86400]
+    assert counters.query(q("10m", "age"), at=T + timedelta(minutes=1)) == [90]
+
+
 def test_window_is_open_at_the_start_and_closed_at_the_end(counters: Harness) -> None:
     start = T - timedelta(minutes=10)
     counters.record(

@@ -11,11 +11,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from tradeguard.engine.counters import CounterKey, CounterQuery, CounterStore, parse_window
+from tradeguard.engine.counters import (
+    FUNCTIONS,
+    CounterKey,
+    CounterQuery,
+    CounterStore,
+    parse_window,
+)
 from tradeguard.engine.events import Event
 
-CounterFunction = Literal["velocity", "velocity_sum", "velocity_distinct"]
-AGGREGATES = {"velocity": "count", "velocity_sum": "sum", "velocity_distinct": "distinct"}
+CounterFunction = Literal["velocity", "velocity_sum", "velocity_distinct", "velocity_age"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +37,7 @@ class CounterCall:
         if value is None:
             return None
         key = CounterKey(self.metric, self.entity, value)
-        return CounterQuery(key, parse_window(self.window), AGGREGATES[self.function])  # type: ignore[arg-type]
+        return CounterQuery(key, parse_window(self.window), FUNCTIONS[self.function])
 
 
 # The answer for each call, or None when the event has no such entity (unknown, not zero).

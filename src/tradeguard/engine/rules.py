@@ -16,7 +16,7 @@ import cel
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from tradeguard.engine.counters.base import WindowError, parse_window
+from tradeguard.engine.counters.base import FUNCTIONS, WindowError, parse_window
 from tradeguard.engine.events import event_kinds, get_kind
 from tradeguard.engine.verdicts import Decision, Signal, Thresholds
 from tradeguard.errors import Invalid, NotFound, readable
@@ -24,7 +24,7 @@ from tradeguard.errors import Invalid, NotFound, readable
 Action = Literal["score", "challenge", "review", "block"]
 DEFAULT_SCORE: dict[str, int] = {"score": 20, "challenge": 30, "review": 60, "block": 90}
 RULE_VARIABLES = frozenset({"event", "entities"})
-RULE_FUNCTIONS = frozenset({"velocity", "velocity_sum", "velocity_distinct", "listed"})
+RULE_FUNCTIONS = frozenset({*FUNCTIONS, "listed"})
 # CEL's own named functions and macros; operators are named like ``_+_`` or ``!_``.
 CEL_BUILTINS = frozenset(
     (
@@ -65,7 +65,7 @@ CEL_BUILTINS = frozenset(
 _MACRO_VAR = re.compile(r"\.(?:all|exists|exists_one|map|filter)\(\s*([A-Za-z_]\w*)\s*,")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]\w*)\}")
 _LITERAL_CALL = re.compile(
-    r"\b(velocity(?:_sum|_distinct)?)\(\s*(['\"])([\w.:-]+)\2\s*,\s*(['\"])(\w+)\4\s*,"
+    r"\b(velocity(?:_sum|_distinct|_age)?)\(\s*(['\"])([\w.:-]+)\2\s*,\s*(['\"])(\w+)\4\s*,"
     r"\s*(['\"])(\w+)\6\s*\)"
 )
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from tradeguard.db.base import utcnow
 from tradeguard.engine import history, lists, writes
 from tradeguard.engine.counters import (
-    Aggregate,
+    FUNCTIONS,
     CounterKey,
     CounterQuery,
     CounterStore,
@@ -30,11 +30,6 @@ from tradeguard.engine.verdicts import Signal, Thresholds, Verdict, decide
 from tradeguard.errors import Conflict
 
 CounterBackend = Callable[[Session], CounterStore]
-_AGGREGATE: dict[str, Aggregate] = {
-    "velocity": "count",
-    "velocity_sum": "sum",
-    "velocity_distinct": "distinct",
-}
 
 
 def observations(event: Event) -> list[Observation]:
@@ -92,7 +87,7 @@ class RuleScope:
                 self._cache[(fn, metric, entity, window)] = 0
                 continue
             key = CounterKey(metric, entity, value)
-            queries.append(CounterQuery(key, parse_window(window), _AGGREGATE[fn]))
+            queries.append(CounterQuery(key, parse_window(window), FUNCTIONS[fn]))
             asked.append((fn, metric, entity, window))
         if queries:
             results = self.counters.query(queries, self.event.occurred_at)
@@ -104,7 +99,7 @@ class RuleScope:
             if key not in self._cache:
                 self._fetch([key])
             value = self._cache[key]
-            return value if fn == "velocity_sum" else int(value)
+            return value if fn in ("velocity_sum", "velocity_age") else int(value)
 
         return call
 
@@ -118,6 +113,7 @@ class RuleScope:
             "velocity": self._counter("velocity"),
             "velocity_sum": self._counter("velocity_sum"),
             "velocity_distinct": self._counter("velocity_distinct"),
+            "velocity_age": self._counter("velocity_age"),
             "listed": self._listed,
         }
 

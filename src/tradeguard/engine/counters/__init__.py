@@ -1,6 +1,7 @@
 """Velocity counters behind one interface: SQL and Redis for serving, memory for replays."""
 
 from tradeguard.engine.counters.base import (
+    FUNCTIONS,
     STANDARD_WINDOWS,
     Aggregate,
     CounterKey,
@@ -16,6 +17,7 @@ from tradeguard.engine.counters.redis import RedisCounterStore
 from tradeguard.engine.counters.sql import SqlCounterStore
 
 __all__ = [
+    "FUNCTIONS",
     "STANDARD_WINDOWS",
     "Aggregate",
     "CounterKey",

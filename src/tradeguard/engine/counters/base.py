@@ -16,7 +16,16 @@ from typing import Literal, Protocol
 
 from tradeguard.errors import Unavailable
 
-Aggregate = Literal["count", "sum", "distinct"]
+Aggregate = Literal["count", "sum", "distinct", "age"]
+# The counter functions rules and feature sets call, and the aggregate each one asks for.
+# ``age`` is the seconds from the oldest observation in the window to the moment asked about:
+# how long an e-mail or card has been known, within the window (0 when it is new).
+FUNCTIONS: dict[str, Aggregate] = {
+    "velocity": "count",
+    "velocity_sum": "sum",
+    "velocity_distinct": "distinct",
+    "velocity_age": "age",
+}
 
 STANDARD_WINDOWS = ("10m", "1h", "24h", "30d")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -87,7 +96,8 @@ class CounterStore(Protocol):
         """Store observations; one already stored for the same key and event id is ignored."""
 
     def query(self, queries: Sequence[CounterQuery], at: datetime) -> list[float]:
-        """Each query's value over ``(at - window, at]``, in the order asked."""
+        """Each query's value over ``(at - window, at]``, in the order asked (``age``: 0 if
+        the window is empty)."""
 
 
 class CounterUnavailable(Unavailable):

@@ -85,4 +85,6 @@ class MemoryCounterStore:
             return hi - lo
         if query.aggregate == "sum":
             return series.sums[hi] - series.sums[lo]
+        if query.aggregate == "age":
+            return (end - series.times[lo]) / 1e6 if hi > lo else 0.0
         return len({d for d in series.distinct[lo:hi] if d is not None})

@@ -82,10 +82,11 @@ class RedisCounterStore:
         pipe = self.client.pipeline(transaction=False)
         for (name, lo), members in slots.items():
             if members:  # "(" makes the lower bound exclusive: windows are (at - w, at]
-                pipe.zrange(name, f"({lo}", hi, byscore=True)
+                pipe.zrange(name, f"({lo}", hi, byscore=True, withscores=True)
             else:
                 pipe.zcount(name, f"({lo}", hi)
-        results = dict(zip(slots, map(_aggregates, _execute(pipe)), strict=True))
+        answers = [_aggregates(found, hi) for found in _execute(pipe)]
+        results = dict(zip(slots, answers, strict=True))
         return [
             results[(self.prefix + q.key.encode(), hi - window_micros(q.window))][q.aggregate]
             for q in queries
@@ -109,15 +110,17 @@ def _member(o: Observation) -> bytes:
     return orjson.dumps([o.event_id, float(o.amount), o.distinct])
 
 
-def _aggregates(result: Any) -> dict[str, float]:
-    """The three aggregates of one range: from ZCOUNT's integer, or from its members."""
+def _aggregates(result: Any, hi: int) -> dict[str, float]:
+    """The aggregates of one range: from ZCOUNT's integer, or from its (member, score) pairs,
+    oldest first."""
     if isinstance(result, int):
         return {"count": float(result)}
-    members = [orjson.loads(m) for m in result]
+    members = [orjson.loads(m) for m, _ in result]
     return {
         "count": float(len(members)),
         "sum": float(sum(m[1] for m in members)),
         "distinct": float(len({m[2] for m in members if m[2] is not None})),
+        "age": (hi - int(result[0][1])) / 1e6 if result else 0.0,
     }
 
 

@@ -42,7 +42,7 @@ from tradeguard.engine.counters.base import (
 from tradeguard.engine.tables import CounterObservation
 
 _TABLE = cast(Table, CounterObservation.__table__)
-_COLUMN = {"count": 0, "sum": 1, "distinct": 2}
+_COLUMN = {"count": 0, "sum": 1, "distinct": 2, "age": 3}
 # What a dead server, a dropped connection or an exhausted pool raises; SQLite's
 # "database is locked" after busy_timeout is an OperationalError too.
 _UNREACHABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
@@ -101,7 +101,7 @@ class SqlCounterStore:
             rows = self.session.connection().execute(_aggregates(len(slots)), params).all()
         except _UNREACHABLE as exc:
             raise _unavailable(exc) from exc
-        answers = {int(row[0]): row[1:] for row in rows}
+        answers = {int(row[0]): _ages(row[1:], hi) for row in rows}
         return [float(answers[slot][column]) for slot, column in wanted]
 
     def prune(self, before: datetime) -> int:
@@ -116,6 +116,12 @@ class SqlCounterStore:
         except _UNREACHABLE as exc:
             raise _unavailable(exc) from exc
         return int(cast(CursorResult[Any], result).rowcount)
+
+
+def _ages(row: Sequence[Any], hi: int) -> tuple[Any, ...]:
+    """The oldest observation's time becomes its age in seconds at ``hi`` (0 for none)."""
+    oldest = row[3]
+    return (*row[:3], 0.0 if oldest is None else (hi - int(oldest)) / 1e6)
 
 
 def _unavailable(exc: Exception) -> CounterUnavailable:
@@ -148,6 +154,7 @@ def _aggregates(n: int) -> Select[Any] | CompoundSelect[Any]:
             func.count().label("n"),
             func.coalesce(func.sum(_TABLE.c.amount), 0.0).label("total"),
             func.count(_TABLE.c.distinct_value.distinct()).label("distinct"),
+            func.min(_TABLE.c.at_us).label("oldest"),
         ).where(
             _TABLE.c.key == bindparam(f"k{i}"),
             _TABLE.c.at_us > bindparam(f"lo{i}", type_=BigInteger),
