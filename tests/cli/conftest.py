@@ -10,6 +10,7 @@ from typer.testing import CliRunner, Result
 
 from tradeguard.cli import app
 from tradeguard.config import get_settings
+from tradeguard.engine.models import ACTIVE_MODELS
 from tradeguard.engine.rulepacks import ACTIVE
 
 Invoke = Callable[..., Result]
@@ -23,6 +24,7 @@ def tg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Invoke]:
     monkeypatch.chdir(tmp_path)
     get_settings.cache_clear()
     ACTIVE.invalidate()
+    ACTIVE_MODELS.invalidate()
     runner = CliRunner()
 
     def invoke(*args: str) -> Result:
@@ -32,3 +34,4 @@ def tg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Invoke]:
     yield invoke
     get_settings.cache_clear()
     ACTIVE.invalidate()
+    ACTIVE_MODELS.invalidate()

@@ -50,14 +50,15 @@ def train(
     name: Annotated[str, typer.Option(help="model name")] = service.MODEL_NAME,
 ) -> None:
     """Fit a new version on labelled orders of the window; it is stored inactive."""
-    rate = review_rate if review_rate is not None or fpr is not None else 0.02
+    if review_rate is None and fpr is None:
+        review_rate = 0.02
     with runtime() as rt, unit_of_work(rt.sessions) as session:
         record = service.train_model(
             session,
             since=_moment(since, "--since"),
             until=_moment(until, "--until"),
             actor=CLI_ACTOR,
-            review_rate=rate if fpr is None else None,
+            review_rate=review_rate,
             fpr=fpr,
             label_delay_days=label_delay_days,
             name=name,
@@ -140,16 +141,17 @@ def list_models(
         records = [
             models.ModelRead.model_validate(r) for r in models.list_records(session, name=name)
         ]
-    table = Table("model", "status", "trained on", "orders / fraud", "AUC", "AP", "thresholds")
+    table = Table("status", "trained on", "orders / fraud", "AUC", "AP", "thresholds")
+    table.add_column("model", no_wrap=True)
     for r in records:
         table.add_row(
-            r.label,
             r.status,
             f"{r.training['since'][:10]} .. {r.training['until'][:10]}",
             f"{r.training['orders']} / {r.training['fraud']}",
             _metric(r.metrics.get("validation_auc_roc")),
             _metric(r.metrics.get("validation_average_precision")),
             " / ".join(str(r.thresholds[k]) for k in ("challenge", "review", "block")),
+            r.label,
         )
     out.print(table)
 

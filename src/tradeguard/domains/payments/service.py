@@ -130,6 +130,7 @@ def train_model(
     """Fit a new version on labelled orders of ``[since, until)``; it is stored inactive."""
     if since >= until:
         raise Invalid("the training window must end after it starts")
+    target_rate(review_rate=review_rate, fpr=fpr)  # refuse a bad target before the work
     now = now or utcnow()
     data = labelled_set(
         session, since=since, until=until, label_delay_days=label_delay_days, now=now
@@ -169,12 +170,7 @@ def choose_thresholds(
     fpr: float | None,
 ) -> Thresholds:
     """Review at the target rate (or false-positive rate); challenge at twice it, block at 1/4."""
-    if (review_rate is None) == (fpr is None):
-        raise Invalid("give exactly one of a target review rate or a target false-positive rate")
-    target = review_rate if review_rate is not None else fpr
-    assert target is not None
-    if not 0 < target < 1:
-        raise Invalid("the target rate must be between 0 and 1, e.g. 0.02 for 2 %")
+    target = target_rate(review_rate=review_rate, fpr=fpr)
 
     def at(rate: float) -> int:
         if fpr is None:
@@ -185,6 +181,16 @@ def choose_thresholds(
     challenge = min(at(min(0.99, target * 2)), review)
     block = max(at(target / 4), review)
     return Thresholds(challenge=max(1, challenge), review=max(1, review), block=max(1, block))
+
+
+def target_rate(*, review_rate: float | None, fpr: float | None) -> float:
+    if (review_rate is None) == (fpr is None):
+        raise Invalid("give exactly one of a target review rate or a target false-positive rate")
+    target = review_rate if review_rate is not None else fpr
+    assert target is not None
+    if not 0 < target < 1:
+        raise Invalid("the target rate must be between 0 and 1, e.g. 0.02 for 2 %")
+    return target
 
 
 def decision_rates(
