@@ -14,7 +14,7 @@ from tests.factories import T0, order, outcome
 from tradeguard.db.session import unit_of_work
 from tradeguard.domains.payments import service
 from tradeguard.domains.payments.features import ORDER_FEATURES
-from tradeguard.engine import audit, models
+from tradeguard.engine import audit, cases, models
 from tradeguard.engine.replay import replay
 from tradeguard.engine.service import ingest
 from tradeguard.engine.tables import EventRecord, FeatureVector
@@ -210,3 +210,58 @@ def test_training_without_enough_labels_is_a_clear_error(runtime: Runtime) -> No
     assert "at least 5" in caught.value.detail
     with unit_of_work(runtime.sessions) as session, pytest.raises(Invalid):
         service.train_model(session, since=SPLIT, until=T0, actor="test")
+
+
+def test_many_cards_on_one_device_and_a_reshipper_address_are_held(runtime: Runtime) -> None:
+    for n in range(4):
+        verdict = send(runtime, order(card=f"c-{n}", account=f"a-{n}", minutes=n))
+    assert {"rule.many_cards_per_device", "rule.reshipper_address"} <= codes(verdict)
+    assert verdict.decision is Decision.BLOCK  # two review-level patterns together: 130 points
+
+
+def test_declines_before_an_order_are_held(runtime: Runtime) -> None:
+    for n in range(3):
+        placed = send(runtime, order(event_id=f"try-{n}", minutes=n))
+        assert placed.decision is Decision.ALLOW
+        send(
+            runtime,
+            outcome(f"try-{n}", "authorization_declined", reason="51", minutes=n),
+            kind="order_outcome",
+        )
+    verdict = send(runtime, order(minutes=4))
+    assert "rule.declines_then_order" in codes(verdict)
+
+
+def test_labels_prefer_analysts_and_wait_for_chargebacks(runtime: Runtime) -> None:
+    send(runtime, order(event_id="old-quiet"))
+    send(runtime, order(event_id="old-charged", card="c-2", minutes=1))
+    send(runtime, order(event_id="old-friendly", card="c-3", minutes=2))
+    for n in range(3):  # card testing: the third tiny order is blocked and opens a case
+        held = send(runtime, order(event_id=f"tiny-{n}", card="c-4", amount="1.00", minutes=3 + n))
+    assert held.case_id is not None
+    send(runtime, order(event_id="young", at=T0 + timedelta(days=50)))
+    send(runtime, outcome("old-charged", minutes=60), kind="order_outcome")
+    send(runtime, outcome("old-friendly", reason="13.1", minutes=60), kind="order_outcome")
+    send(runtime, outcome("tiny-2", minutes=60), kind="order_outcome")
+    with unit_of_work(runtime.sessions) as session:
+        cases.resolve(
+            session,
+            case_id=held.case_id,
+            actor="analyst",
+            resolution=cases.CaseResolve(label="legitimate", note="cardholder confirmed"),
+        )
+        labels = service.order_labels(
+            session,
+            since=T0,
+            until=T0 + timedelta(days=60),
+            label_delay_days=30,
+            now=T0 + timedelta(days=55),
+        )
+    assert labels == {
+        "old-quiet": 0,
+        "old-charged": 1,  # a fraud reason code
+        "old-friendly": 0,  # 13.1 (merchandise not received) is a dispute, not fraud
+        "tiny-0": 0,
+        "tiny-1": 0,
+        "tiny-2": 0,  # the analyst's label beats the processor's chargeback
+    }  # "young" is five days old: no label yet rather than a wrong "legitimate"
