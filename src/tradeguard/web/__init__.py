@@ -15,6 +15,7 @@ from tradeguard.web import (
     errors,
     events_views,
     lists_views,
+    models_views,
     operators_views,
     overview,
     rules_views,
@@ -34,6 +35,7 @@ def install(app: FastAPI) -> None:
         cases_views,
         lists_views,
         rules_views,
+        models_views,
         audit_views,
         operators_views,
     ):
