@@ -13,10 +13,12 @@ from tests.domains.payments.shop import history
 WINDOW = ["--since", "2026-03-02", "--until", "2026-04-11", "--label-delay-days", "15"]
 
 
-def _ingest(tg: Invoke, tmp_path: Path) -> None:
-    events = history(days=40)
+def _ingest(tg: Invoke, tmp_path: Path, *, days: int = 40, after: int = 0) -> None:
+    """The shop's orders of ``days`` days and their outcomes, less those of the first ``after``."""
+    seen = {e["id"] for _, e in history(days=after)} if after else set()
+    events = [(k, e) for k, e in history(days=days) if e["id"] not in seen]
     for kind in ("order", "order_outcome"):
-        path = write_jsonl(tmp_path / f"{kind}.jsonl", [e for k, e in events if k == kind])
+        path = write_jsonl(tmp_path / f"{kind}-{days}.jsonl", [e for k, e in events if k == kind])
         assert tg("events", "ingest", str(path), "--kind", kind).exit_code == 0
 
 
@@ -35,6 +37,14 @@ def test_train_list_activate_evaluate_and_roll_back(tg: Invoke, tmp_path: Path) 
     result = orjson.loads(evaluated.output.strip().splitlines()[-1])
     assert result["model"] == "order-fraud@2"
     assert result["auc_roc"] > 0.9
+    _ingest(tg, tmp_path, days=45, after=40)  # screened with @2 live: vectors stored
+    scores = tmp_path / "scores.csv"
+    scored = tg("model", "score", "1", "--out", str(scores))
+    assert scored.exit_code == 0, scored.output
+    lines = scores.read_text().splitlines()
+    assert lines[0] == "order_id,probability,score"
+    assert f"{len(lines) - 1} orders scored" in scored.output
+    assert len(lines) > 50
     assert tg("model", "rollback").output.strip() == "order-fraud@1: live"
     assert tg("model", "deactivate", "1").output.strip() == "order-fraud@1: inactive"
 

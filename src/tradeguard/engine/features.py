@@ -11,6 +11,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+import numpy as np
+import numpy.typing as npt
+
 from tradeguard.engine.counters import (
     FUNCTIONS,
     CounterKey,
@@ -88,3 +91,18 @@ def feature_set(kind: str) -> FeatureSet | None:
 
     event_kinds()  # loads the built-in domains
     return _FEATURE_SETS.get(kind)
+
+
+VECTOR_DTYPE = np.dtype("<f8")
+
+
+def pack(vector: Sequence[float]) -> bytes:
+    """A feature vector as stored with its verdict: float64s, NaN kept as "cannot tell"."""
+    return np.asarray(vector, dtype=VECTOR_DTYPE).tobytes()
+
+
+def unpack(blobs: Sequence[bytes], width: int) -> npt.NDArray[np.float64]:
+    """Stored vectors as one matrix, decoded in a single pass."""
+    if not blobs:
+        return np.empty((0, width), dtype=np.float64)
+    return np.frombuffer(b"".join(blobs), dtype=VECTOR_DTYPE).reshape(len(blobs), width)

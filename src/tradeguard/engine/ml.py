@@ -62,12 +62,16 @@ class FittedModel:
         """Calibrated probability on the 0-100 scale verdicts use."""
         return np.rint(self.probability(rows) * 100).astype(np.int_)
 
-    def contributions(self, row: Matrix) -> list[tuple[str, float]]:
-        """Each feature's push on the margin (SHAP values, as LightGBM computes them)."""
+    def explain(self, row: Matrix) -> tuple[float, list[tuple[str, float]]]:
+        """One row's probability and each feature's push on the margin (exact SHAP values).
+
+        The pushes plus the bias add up to the margin, so one call gives both answers.
+        """
         values = np.asarray(
             self.booster.predict(row.reshape(1, -1), pred_contrib=True, num_threads=1)
         )[0]
-        return list(zip(self.features, values[:-1].tolist(), strict=True))
+        probability = float(self.calibration.apply(np.asarray([values.sum()]))[0])
+        return probability, list(zip(self.features, values[:-1].tolist(), strict=True))
 
     def to_artefact(self) -> dict[str, Any]:
         return {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tradeguard.db.base import utcnow
+from tradeguard.engine import features as feature_sets
 from tradeguard.engine import history, lists, writes
 from tradeguard.engine.counters import (
     FUNCTIONS,
@@ -174,7 +174,11 @@ def screen(session: Session, *, event: Event, counters: CounterStore, actor: str
     if found.features is not None:
         writes.feature_vector(
             conn,
-            {"event_pk": event_pk, "feature_set": found.feature_set, "vector": found.features},
+            {
+                "event_pk": event_pk,
+                "feature_set": found.feature_set,
+                "vector": feature_sets.pack(found.features),
+            },
         )
     case_id = None
     if decision.opens_case:
@@ -234,7 +238,7 @@ class Evaluation:
     packs: list[str]
     thresholds: Thresholds
     models: list[str] = field(default_factory=list)
-    features: list[float | None] | None = None  # the model inputs, NaN stored as null
+    features: list[float] | None = None  # the model inputs (NaN: the event cannot say)
     feature_set: str | None = None
 
 
@@ -277,6 +281,6 @@ def evaluate(
         labels,
         thresholds,
         models=[f"{m.label}{' (shadow)' if shadow else ''}" for m, shadow in models],
-        features=[None if math.isnan(v) else v for v in vector],
+        features=vector,
         feature_set=features.version,
     )

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -203,4 +204,6 @@ class FeatureVector(Base):
         ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
     )
     feature_set: Mapped[str] = mapped_column(String(100))
-    vector: Mapped[list[float | None]] = mapped_column(JSONType)
+    # Little-endian float64s, NaN kept: a batch of a million decodes with one np.frombuffer,
+    # where JSON decoding took three quarters of the batch-scoring time.
+    vector: Mapped[bytes] = mapped_column(LargeBinary)

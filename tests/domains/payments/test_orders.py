@@ -15,6 +15,7 @@ from tradeguard.db.session import unit_of_work
 from tradeguard.domains.payments import service
 from tradeguard.domains.payments.features import ORDER_FEATURES
 from tradeguard.engine import audit, cases, models
+from tradeguard.engine.features import unpack
 from tradeguard.engine.replay import replay
 from tradeguard.engine.service import ingest
 from tradeguard.engine.tables import EventRecord, FeatureVector
@@ -159,23 +160,22 @@ def test_serving_and_replay_compute_the_same_features(runtime: Runtime) -> None:
     _train_and_activate(runtime)
     _screen(runtime, [e for e in events if e[1]["occurred_at"] >= SPLIT.isoformat()])
     with unit_of_work(runtime.sessions) as session:
-        served = dict(
-            session.execute(
-                select(EventRecord.event_id, FeatureVector.vector).join(
-                    FeatureVector, FeatureVector.event_pk == EventRecord.id
-                )
-            ).all()
-        )
+        rows = session.execute(
+            select(EventRecord.event_id, FeatureVector.vector).join(
+                FeatureVector, FeatureVector.event_pk == EventRecord.id
+            )
+        ).all()
+        width = len(ORDER_FEATURES.names)
+        vectors = unpack([vector for _, vector in rows], width)
+        served = {event_id: v.tolist() for (event_id, _), v in zip(rows, vectors, strict=True)}
         stored = list(service.stored_events(session, since=T0, until=T0 + timedelta(days=99)))
     replayed = {r.event.id: r.features for r in replay(stored, wanted=lambda e: e.id in served)}
     assert len(served) > 100
     assert replayed.keys() == served.keys()
     for order_id, online in served.items():
         for name, a, b in zip(ORDER_FEATURES.names, online, replayed[order_id], strict=True):
-            assert (a is None and math.isnan(b)) or a == pytest.approx(b, rel=1e-9), (
-                order_id,
-                name,
-            )
+            same = (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, rel=1e-9)
+            assert same, (order_id, name, a, b)
 
 
 def test_registry_shadow_rollback_and_audit(runtime: Runtime) -> None:

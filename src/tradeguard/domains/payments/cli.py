@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import orjson
 import typer
 from rich.table import Table
@@ -129,6 +132,42 @@ def rollback(name: Annotated[str, typer.Option(help="model name")] = service.MOD
     with runtime() as rt, unit_of_work(rt.sessions) as session:
         record = models.rollback(session, name=name, actor=CLI_ACTOR)
         out.print(f"{record.name}@{record.version}: {record.status}")
+
+
+@model_app.command("score")
+@cli_errors
+def score(
+    version: int,
+    out_file: Annotated[Path, typer.Option("--out", help="CSV of order id, probability, score")],
+    since: Annotated[str | None, typer.Option(help="only orders from (ISO, UTC)")] = None,
+    until: Annotated[str | None, typer.Option(help="only orders before (ISO, UTC)")] = None,
+    name: Annotated[str, typer.Option(help="model name")] = service.MODEL_NAME,
+) -> None:
+    """Re-score stored orders with a version, from the feature vectors they were screened with."""
+    started, scored = time.perf_counter(), 0
+    with runtime() as rt, unit_of_work(rt.sessions) as session, out_file.open("w") as handle:
+        thresholds = models.get_record(session, name, version).thresholds
+        held = 0
+        handle.write("order_id,probability,score\n")
+        for ids, probability in models.score_stored(
+            session,
+            name=name,
+            version=version,
+            since=_moment(since, "--since") if since else None,
+            until=_moment(until, "--until") if until else None,
+        ):
+            scores = np.rint(probability * 100).astype(int)
+            held += int((scores >= thresholds["review"]).sum())
+            handle.writelines(
+                f"{i},{p:.6f},{s}\n" for i, p, s in zip(ids, probability, scores, strict=True)
+            )
+            scored += len(ids)
+    seconds = time.perf_counter() - started
+    out.print(
+        f"{scored} orders scored in {seconds:.1f} s; {held} at or above the review threshold "
+        f"({thresholds['review']}); written to {out_file}",
+        markup=False,
+    )
 
 
 @model_app.command("list")

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Literal, Protocol
 
 from tradeguard.errors import Unavailable
@@ -37,6 +38,7 @@ class WindowError(ValueError):
     """A window spec that cannot be read, e.g. ``"10x"`` or ``"0m"``."""
 
 
+@lru_cache(maxsize=1024)
 def parse_window(spec: str) -> timedelta:
     """``"10m"``, ``"1h"``, ``"24h"``, ``"30d"``, or a combination such as ``"1d12h"``."""
     match = _WINDOW.match(spec.strip()) if spec else None

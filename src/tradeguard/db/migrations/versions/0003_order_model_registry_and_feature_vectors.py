@@ -63,11 +63,7 @@ def upgrade() -> None:
         "feature_vectors",
         sa.Column("event_pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("feature_set", sa.String(length=100), nullable=False),
-        sa.Column(
-            "vector",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
+        sa.Column("vector", sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(
             ["event_pk"],
             ["events.id"],
