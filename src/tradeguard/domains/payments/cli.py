@@ -15,12 +15,14 @@ from rich.table import Table
 from tradeguard.cli_support import cli_errors, out, runtime
 from tradeguard.db.session import unit_of_work
 from tradeguard.domains.payments import service
+from tradeguard.domains.payments.handbook_cli import evaluate_handbook_command
 from tradeguard.engine import models
 from tradeguard.errors import Invalid
 
 model_app = typer.Typer(
     help="Fraud models: train, evaluate, run live or in shadow, roll back.", no_args_is_help=True
 )
+model_app.command("evaluate-handbook")(evaluate_handbook_command)
 CLI_ACTOR = "cli"
 Since = Annotated[str, typer.Option(help="window start, ISO date or time (UTC)")]
 Until = Annotated[str, typer.Option(help="window end (exclusive), ISO date or time (UTC)")]

@@ -29,10 +29,16 @@ class Counted:
     name: str
     call: CounterCall
     text: str
+    unit: float = 1.0  # the counter's answer is divided by this (ages: seconds -> days)
 
 
 def _c(name: str, fn: str, metric: str, entity: str, window: str, text: str) -> Counted:
     return Counted(name, CounterCall(fn, metric, entity, window), text)  # type: ignore[arg-type]
+
+
+def _age(name: str, entity: str, text: str) -> Counted:
+    """Days since TradeGuard first saw the entity on an order (within a year; 0 when new)."""
+    return Counted(name, CounterCall("velocity_age", _PLACED, entity, "365d"), text, 86_400.0)
 
 
 _PLACED, _CB, _DECL = "order.placed", "order.chargeback", "order.declined"
@@ -40,6 +46,10 @@ CARD, DEVICE, EMAIL, IP = "card_fingerprint", "device", "email", "ip"
 ADDR, ACCT, MERCH = "address_hash", "account", "merchant"
 
 COUNTED: tuple[Counted, ...] = (
+    _age("card_age_days", CARD, "the card was first seen {v} days ago"),
+    _age("email_age_days", EMAIL, "the e-mail address was first seen {v} days ago"),
+    _age("device_age_days", DEVICE, "the device was first seen {v} days ago"),
+    _age("address_age_days", ADDR, "the shipping address was first used {v} days ago"),
     _c(
         "card_orders_1h",
         "velocity",
@@ -580,7 +590,7 @@ class OrderFeatures:
     def vector(self, event: Event, counters: CounterValues) -> list[float]:
         order = event.payload
         assert isinstance(order, OrderPayload)
-        counted = {f.name: _number(counters.get(f.call)) for f in COUNTED}
+        counted = {f.name: _number(counters.get(f.call)) / f.unit for f in COUNTED}
         return [*counted.values(), *(d.compute(order, event, counted) for d in DERIVED)]
 
     def explain(self, name: str, value: float) -> str:

@@ -220,12 +220,13 @@ def chargeback_event(tx: Transactions, i: int, delay: timedelta) -> Event:
 
 
 def events(tx: Transactions, window: Window) -> Iterator[Event]:
-    """Orders from the feature history up to test end, and their chargebacks once due.
+    """Orders from the features' history up to test end, and their chargebacks once due.
 
     Oldest first; at the same instant an order comes before a chargeback, so a chargeback
     always finds its order to inherit the card and merchant from.
     """
-    start = window.start_us - HISTORY // timedelta(microseconds=1)
+    # The history a 90-day chargeback count needs reaches one delay further back.
+    start = window.start_us - (HISTORY // timedelta(microseconds=1)) - window.delay_days * DAY_US
     end = window.day_us(window.end_day)
     delay = timedelta(days=window.delay_days)
     delay_us = window.delay_days * DAY_US
@@ -270,7 +271,7 @@ def day_of(tx: Transactions, window: Window, index: Ints) -> Ints:
     return (tx.times[index] - window.start_us) // DAY_US
 
 
-def test_rows(tx: Transactions, window: Window, index: Ints) -> tuple[Ints, int]:
+def evaluated_rows(tx: Transactions, window: Window, index: Ints) -> tuple[Ints, int]:
     """The test transactions among ``index``, known-compromised cards removed, as the handbook.
 
     A card is known once it has a fraud in the training window, or, for test day ``d``, on
@@ -338,7 +339,7 @@ def evaluate(path: Path, window: Window, params: dict[str, Any] | None = None) -
         features=ORDER_FEATURES.names,
         params=params,
     )
-    tested, removed = test_rows(tx, window, index)
+    tested, removed = evaluated_rows(tx, window, index)
     if tested.size == 0:
         raise Invalid("the test window holds no transactions once known cards are removed")
     order = np.argsort(index, kind="stable")
