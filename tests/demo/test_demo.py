@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,13 @@ from tradeguard.auth import operators
 from tradeguard.db.session import unit_of_work
 from tradeguard.demo.build import MARKER, build
 from tradeguard.demo.shop import traffic
-from tradeguard.engine import audit, cases, lists, rulepacks
+from tradeguard.engine import audit, cases, lists, models, rulepacks
 from tradeguard.engine.tables import EventRecord, VerdictRecord
 from tradeguard.errors import Conflict
 from tradeguard.runtime import Runtime
 
 UNTIL = date(2026, 11, 20)
+CUSTOMERS = 1500  # enough for five labelled frauds in each part of the training window
 
 
 def quiet(_description: str, _total: int) -> Callable[[int], None]:
@@ -52,6 +54,34 @@ def test_the_demo_screens_its_shop_through_the_engine(tmp_path: Path) -> None:
             labelled = cases.labels(session)
             assert labelled
             assert {label.label for label in labelled} <= {"fraud", "legitimate"}
+    finally:
+        runtime.close()
+
+
+def test_the_demo_screens_orders_and_makes_a_model_trained_midway_live(tmp_path: Path) -> None:
+    """Orders and outcomes are screened with the logins; later orders carry the model's signal."""
+    store = build(tmp_path / "demo", seed=3, customers=CUSTOMERS, days=2, until=UNTIL, step=quiet)
+    end = datetime(2026, 11, 20, tzinfo=UTC)
+    shop = traffic(seed=3, customers=CUSTOMERS, days=2, start=end - timedelta(days=2))
+    kinds = Counter(e.kind for e in shop)
+    assert kinds["order"] > 0
+    assert kinds["order_outcome"] > 0
+    assert max(str(e.event["occurred_at"]) for e in shop) < end.isoformat()  # no future labels
+    assert {e.truth for e in shop if e.kind == "order"} >= {"normal", "card_testing"}
+    assert store.model == "order-fraud@1", store.model_note
+    cut = end - timedelta(days=1)
+    runtime = Runtime.start(store.settings)
+    try:
+        with unit_of_work(runtime.sessions) as session:
+            assert models.get_record(session, "order-fraud", 1).status == "live"
+            rows = session.execute(
+                select(EventRecord.occurred_at, VerdictRecord.model_versions)
+                .join(VerdictRecord, VerdictRecord.event_pk == EventRecord.id)
+                .where(EventRecord.kind == "order")
+            ).all()
+            assert len(rows) == kinds["order"]
+            for at, versions in rows:
+                assert versions == (["order-fraud@1"] if at >= cut else []), at
     finally:
         runtime.close()
 

@@ -9,12 +9,14 @@ from datetime import timedelta
 
 import pytest
 
+from tests.domains.payments.conftest import register_order_model
 from tests.engine.test_screening import send
-from tests.factories import login
+from tests.factories import login, order
 from tests.web.conftest import Console
 from tradeguard.db.base import utcnow
 from tradeguard.db.session import unit_of_work
 from tradeguard.engine import audit, cases, rulepacks
+from tradeguard.engine.service import ingest
 from tradeguard.runtime import Runtime
 
 V2 = """
@@ -304,3 +306,37 @@ def test_rule_pack_links_on_a_verdict_lead_to_the_pack(console: Console, runtime
     for link in re.findall(r'href="(/console/rules/[^"]+)"', page):
         assert admin.get(html.unescape(link)).status_code == 200, link
     assert 'href="/console/rules/login-default/2"' in page
+
+
+def test_the_verdict_page_shows_the_models_explanation(console: Console, runtime: Runtime) -> None:
+    """Probability and the top features, for the live model and for a shadow one alike."""
+    register_order_model(runtime, status="live")
+    register_order_model(runtime, status="shadow", name="order-fraud-next")
+    risky = order(
+        amount="1900",
+        currency="USD",
+        card_country="US",
+        ip_country="RU",
+        ship_country="NG",
+        email="x9@mailinator.com",
+        account=None,
+        event_id="risky-1",
+        items=[{"category": "electronics", "quantity": 1, "unit_price": "1900"}],
+    )
+    verdict = ingest(
+        runtime.sessions, kind="order", raw=risky, actor="test", counters=runtime.counters
+    )
+    live = next(s for s in verdict.signals if s.code == "model.order-fraud")
+    shadow = next(s for s in verdict.shadow_signals if s.code == "model.order-fraud-next")
+    assert live.evidence["top_features"], "a risky order should have reasons"
+    page = console.signed_in("viewer").get("/console/events/order/risky-1")
+    assert page.status_code == 200
+    assert f"{live.evidence['probability']:.1%}" in page.text
+    for reason in live.evidence["top_features"]:
+        assert html.unescape(f"<td>{reason['explanation']}</td>") in html.unescape(page.text)
+        assert f"{reason['effect']:+.3f}" in page.text
+    assert "order-fraud-next@1" in page.text
+    assert "shadow: recorded, not acted on" in page.text
+    assert len(shadow.evidence["top_features"]) == len(live.evidence["top_features"])
+    assert "<style" not in page.text  # CSP: no inline styles
+    assert "style=" not in page.text

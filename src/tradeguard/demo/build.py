@@ -3,6 +3,10 @@
 Everything goes through the same services the API uses (``engine.service.ingest``,
 ``cases.resolve``, ``lists.add_entry``, ``rulepacks.upload``), so what the console shows is what
 the engine decided, not data written around it.
+
+Halfway through the window the demo trains the order model on the labels that have arrived by
+then (declines, chargebacks, confirmations) and makes it live, as a store would after its
+first weeks: the later orders' verdicts carry the model's signal and its explanation.
 """
 
 from __future__ import annotations
@@ -21,17 +25,21 @@ from sqlalchemy import func, select
 from tradeguard.auth import operators
 from tradeguard.config import Settings, load_settings
 from tradeguard.db.session import unit_of_work
-from tradeguard.demo.shop import DemoEvent, traffic
-from tradeguard.engine import cases, lists, rulepacks, stats
+from tradeguard.demo.shop import DemoEvent, order_history_start, traffic
+from tradeguard.domains.payments import service as payments
+from tradeguard.engine import cases, lists, models, rulepacks, stats
 from tradeguard.engine.service import ingest
 from tradeguard.engine.tables import CaseRecord, EventRecord
-from tradeguard.errors import Conflict
+from tradeguard.errors import Conflict, Invalid
 from tradeguard.runtime import Runtime
 
 MARKER = ".tradeguard-demo"  # only a folder carrying this is ever wiped by the demo
 ANALYST = "operator:demo-analyst"
 LABELLED_SHARE = 0.7  # of the cases older than two days, resolved by the demo analyst
 Step = Callable[[str, int], Callable[[int], None]]  # (description, total) -> advance(n)
+# Orders younger than this with no outcome yet are left out of training, not taught as
+# legitimate: most fraud chargebacks have arrived three weeks after the order.
+LABEL_DELAY_DAYS = 21
 
 
 @dataclass
@@ -45,6 +53,8 @@ class DemoStore:
     countries: int = 0
     cases_open: int = 0
     cases_resolved: int = 0
+    model: str | None = None  # the order model trained and made live mid-window
+    model_note: str = ""  # what it was trained on, or why there is none
 
 
 def fresh_settings(folder: Path) -> Settings:
@@ -73,7 +83,17 @@ def build(
     try:
         _block_known_bad(runtime, shop)
         _upload_shadow_pack(runtime)  # before screening, so verdicts carry its shadow signals
-        store = _screen(runtime, shop, step)
+        cut = start + timedelta(days=days / 2)
+        first, rest = _split(shop, cut)
+        store = DemoStore(settings=settings, admin="", password="", events=len(shop))
+        advance = step("screening the shop's events", len(shop))
+        _screen(runtime, first, advance, store)
+        # The analysts have been working the queue meanwhile: their labels train the model too.
+        _work_queue(runtime, shop, seed=seed, before=cut - timedelta(days=2))
+        store.model, store.model_note = _train_order_model(
+            runtime, since=order_history_start(days, start), cut=cut
+        )
+        _screen(runtime, rest, advance, store)
         store.countries = len({e.country for e in shop if not e.is_attack})
         _work_queue(runtime, shop, seed=seed, before=datetime.now(UTC) - timedelta(days=2))
         with unit_of_work(runtime.sessions) as session:
@@ -96,10 +116,23 @@ def build(
         runtime.close()
 
 
-def _screen(runtime: Runtime, shop: list[DemoEvent], step: Step) -> DemoStore:
-    advance = step("screening the shop's events", len(shop))
-    store = DemoStore(settings=runtime.settings, admin="", password="", events=len(shop))
-    for n, item in enumerate(shop, 1):
+def _split(shop: list[DemoEvent], cut: datetime) -> tuple[list[DemoEvent], list[DemoEvent]]:
+    """Events before ``cut`` and from it on (the shop is in time order)."""
+    at = next(
+        (
+            n
+            for n, e in enumerate(shop)
+            if datetime.fromisoformat(str(e.event["occurred_at"])) >= cut
+        ),
+        len(shop),
+    )
+    return shop[:at], shop[at:]
+
+
+def _screen(
+    runtime: Runtime, items: list[DemoEvent], advance: Callable[[int], None], store: DemoStore
+) -> None:
+    for n, item in enumerate(items, 1):
         verdict = ingest(
             runtime.sessions,
             kind=item.kind,
@@ -109,9 +142,38 @@ def _screen(runtime: Runtime, shop: list[DemoEvent], step: Step) -> DemoStore:
         )
         store.decisions[verdict.decision.value] += 1
         store.truths[item.truth] += 1
-        if n % 250 == 0 or n == len(shop):
+        if n % 250 == 0 or n == len(items):
             advance(250 if n % 250 == 0 else n % 250)
-    return store
+
+
+def _train_order_model(
+    runtime: Runtime, *, since: datetime, cut: datetime
+) -> tuple[str | None, str]:
+    """Fit the order model on what was known at ``cut`` and make it live; none if too few labels.
+
+    A small demo (few customers, few days) may not hold the five frauds and five legitimate
+    orders per time part that fitting needs; the shop is still worth showing without a model.
+    """
+    try:
+        with unit_of_work(runtime.sessions) as session:
+            record = payments.train_model(
+                session,
+                since=since,
+                until=cut,
+                now=cut,
+                label_delay_days=LABEL_DELAY_DAYS,
+                actor=ANALYST,
+            )
+            models.set_status(
+                session, name=record.name, version=record.version, status="live", actor=ANALYST
+            )
+            label, training = f"{record.name}@{record.version}", dict(record.training)
+    except Invalid as exc:
+        return None, f"no order model: {exc.detail}"
+    return label, (
+        f"{label} trained on {training['orders']:,} labelled orders ({training['fraud']} fraud) "
+        f"known by {cut:%Y-%m-%d %H:%M} UTC, live from then on"
+    )
 
 
 def _block_known_bad(runtime: Runtime, shop: list[DemoEvent]) -> None:
@@ -139,18 +201,21 @@ def _block_known_bad(runtime: Runtime, shop: list[DemoEvent]) -> None:
 
 
 def _work_queue(runtime: Runtime, shop: list[DemoEvent], *, seed: int, before: datetime) -> None:
-    """Resolve most older cases by their truth, as an analyst would have: labels for back-tests."""
+    """Resolve most older open cases by their truth, as an analyst would: labels for training.
+
+    Run at the cut (cases known by then) and at the end; a case skipped once may be worked later.
+    """
     truth = {(e.kind, str(e.event["id"])): e.truth for e in shop}
-    rng = random.Random(seed)  # noqa: S311 (which demo cases get worked, not a secret)
     with unit_of_work(runtime.sessions) as session:
         rows = session.execute(
             select(CaseRecord.id, EventRecord.kind, EventRecord.event_id)
             .join(EventRecord, EventRecord.id == CaseRecord.event_pk)
-            .where(EventRecord.occurred_at < before)
+            .where(EventRecord.occurred_at < before, CaseRecord.status == "open")
             .order_by(CaseRecord.id)
         ).all()
         for case_id, kind, event_id in rows:
-            if rng.random() >= LABELLED_SHARE:
+            # Decided per case, so a case skipped at the cut stays skipped at the end.
+            if random.Random(f"{seed}:{case_id}").random() >= LABELLED_SHARE:  # noqa: S311
                 continue
             fraud = truth.get((kind, event_id), "normal") != "normal"
             note = "confirmed attack traffic" if fraud else "customer confirmed it was them"

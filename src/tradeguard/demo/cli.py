@@ -55,6 +55,7 @@ def demo_command(
     out.print(
         f"Cases: {store.cases_open} open, {store.cases_resolved} resolved by the demo analyst."
     )
+    out.print(f"Order model: {store.model_note}")
     out.print(f"Store: {store.settings.resolved_database_url}")
     out.print(f"\nConsole:  http://{host}:{port}/console/")
     out.print(f"Username: {store.admin}")

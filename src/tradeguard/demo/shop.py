@@ -2,15 +2,21 @@
 
 Each source yields ``(kind, event, truth)``; a domain that lands adds its simulator here
 (orders, mail, merchants...) and the demo screens it with the rest.
+
+Orders reach further back than the window shown (``ORDER_HISTORY_DAYS``): chargebacks arrive
+weeks after the order, and the demo trains its order model on labels that have arrived.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tradeguard.domains.accounts.simulate import simulate_logins
+from tradeguard.domains.payments.simulate import simulate_orders
+
+ORDER_HISTORY_DAYS = 45  # at least: enough for chargebacks (20-60 days late) to have arrived
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +39,21 @@ def _logins(seed: int, customers: int, days: int, start: datetime) -> Iterable[D
         yield DemoEvent("login", item.event, item.truth, item.country)
 
 
-SOURCES: tuple[Source, ...] = (_logins,)
+def order_history_start(days: int, start: datetime) -> datetime:
+    """Where the order history begins: ``ORDER_HISTORY_DAYS`` (or the window) before its end."""
+    return start + timedelta(days=days) - timedelta(days=max(days, ORDER_HISTORY_DAYS))
+
+
+def _orders(seed: int, customers: int, days: int, start: datetime) -> Iterable[DemoEvent]:
+    """Orders of the longer history; outcomes after the window's end are not known yet."""
+    first, end = order_history_start(days, start), start + timedelta(days=days)
+    history = (end - first).days
+    for item in simulate_orders(seed=seed, customers=customers, days=history, start=first):
+        if datetime.fromisoformat(item.event["occurred_at"]) < end:
+            yield DemoEvent(item.kind, item.event, item.truth, item.country)
+
+
+SOURCES: tuple[Source, ...] = (_logins, _orders)
 
 
 def traffic(*, seed: int, customers: int, days: int, start: datetime) -> list[DemoEvent]:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from tradeguard.engine import history
 from tradeguard.engine.events import event_kinds
-from tradeguard.engine.verdicts import Decision
+from tradeguard.engine.verdicts import Decision, Signal, Verdict
 from tradeguard.errors import Invalid
 from tradeguard.web.forms import blank_none, moment
 from tradeguard.web.security import PREFIX, SessionDep, Viewer
@@ -86,8 +91,68 @@ def event(
         current,
         title=f"{kind} {event_id}",
         e=found,
+        explanations=model_explanations(found.verdict),
         related=related_events(session, found, limit=10),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureEffect:
+    explanation: str
+    value: str
+    effect: str
+
+
+@dataclass(frozen=True, slots=True)
+class ModelExplanation:
+    """A model signal told as a person reads it: how likely fraud, and what drove the score."""
+
+    code: str
+    source: str
+    shadow: bool
+    probability: str
+    percent: float
+    features: list[FeatureEffect]
+
+
+def model_explanations(verdict: Verdict) -> list[ModelExplanation]:
+    """Every model's finding on the verdict, the shadow models' too (they are tried on it)."""
+    signals = [*verdict.signals, *verdict.shadow_signals]
+    return [x for x in map(_explain, signals) if x is not None]
+
+
+def _explain(signal: Signal) -> ModelExplanation | None:
+    probability = signal.evidence.get("probability")
+    if not signal.code.startswith("model.") or not isinstance(probability, int | float):
+        return None
+    return ModelExplanation(
+        code=signal.code,
+        source=signal.source,
+        shadow=signal.shadow,
+        probability=f"{probability:.1%}",
+        percent=round(float(probability) * 100, 1),
+        features=list(_effects(signal.evidence.get("top_features") or [])),
+    )
+
+
+def _effects(top: Iterable[Any]) -> Iterable[FeatureEffect]:
+    """Rows of the explanation table; a malformed entry (stored by an older version) is skipped."""
+    for item in top:
+        if isinstance(item, dict) and item.get("explanation"):
+            yield FeatureEffect(
+                explanation=str(item["explanation"]),
+                value=_number(item.get("value")),
+                effect=_number(item.get("effect"), signed=True),
+            )
+
+
+def _number(value: object, *, signed: bool = False) -> str:
+    """Counts as integers, ratios with two decimals; SHAP effects carry their sign."""
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        return "unknown" if value is None else str(value)
+    if signed:
+        return f"{value:+.3f}"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
 def related_events(

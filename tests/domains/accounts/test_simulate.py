@@ -10,11 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from tradeguard.domains.accounts.schemas import LoginPayload
-from tradeguard.domains.accounts.simulate import (
-    ATTACK_ORIGINS,
-    CUSTOMER_COUNTRIES,
-    simulate_logins,
-)
+from tradeguard.domains.accounts.simulate import simulate_logins
+from tradeguard.domains.world import ATTACK_ORIGINS, CUSTOMER_COUNTRIES
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tradeguard.domains.world import ATTACK_ORIGINS, CUSTOMER_COUNTRIES
+
 BROWSERS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36",
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
@@ -23,56 +25,6 @@ BROWSERS = (
 )
 BOT_AGENT = "python-requests/2.32.3"
 TRAVEL_SHARE = 0.02  # of a customer's logins made from abroad
-
-# Where the shop's customers live (weight ~ share of customers) and first octets of IPv4
-# blocks that regional registries allocated there. Plausible, not a geolocation database.
-# Only /8s with no private, shared, link-local or documentation block inside them (so not
-# 0, 10, 100, 127, 169, 172, 192, 198, 203 or 224 and up): every address drawn is public.
-CUSTOMER_COUNTRIES: dict[str, tuple[float, tuple[int, ...]]] = {
-    "US": (20, (24, 50, 66, 67, 68, 71, 72, 73, 75, 76, 97, 98, 99)),
-    "DE": (8, (77, 79, 84, 87, 91, 93)),
-    "GB": (7, (81, 82, 86, 90, 92)),
-    "FR": (6, (78, 80, 83, 88)),
-    "CN": (6, (58, 59, 60, 61, 114, 115)),
-    "JP": (5, (126, 133, 153, 180, 219)),
-    "CA": (4, (70, 142, 174)),
-    "AU": (3, (101, 121, 124)),
-    "BR": (3, (177, 179, 191, 200)),
-    "IN": (3, (49, 106, 117, 122, 182)),
-    "KR": (2, (175, 211, 218)),
-    "ES": (2, (83, 88, 95)),
-    "IT": (2, (79, 87, 151)),
-    "NL": (2, (145, 213)),
-    "MX": (2, (187, 189, 201)),
-    "PL": (1.5, (83, 89)),
-    "SE": (1, (78, 81, 90)),
-    "CH": (1, (85, 178)),
-    "TR": (1, (78, 85, 88)),
-    "AE": (1, (5, 94)),
-    "SA": (1, (37, 188)),
-    "SG": (1, (116, 119)),
-    "HK": (1, (112, 113)),
-    "TW": (1, (111, 118)),
-    "ID": (1, (103, 139)),
-    "ZA": (0.7, (41, 196)),
-    "NG": (0.5, (102, 105, 197)),
-    "VN": (0.5, (14, 27)),
-    "TH": (0.5, (171, 223)),
-    "AR": (0.5, (181, 186, 190)),
-    "CL": (0.5, (152, 191)),
-    "IL": (0.5, (31, 79)),
-}
-# Where attack traffic comes from: rented servers and proxies, rarely the victim's country.
-ATTACK_ORIGINS: dict[str, tuple[int, ...]] = {
-    "RU": (5, 31, 37, 46, 95),
-    "NL": (185, 193),
-    "US": (45, 104, 107, 162),
-    "DE": (116, 136, 159),
-    "VN": (14, 113),
-    "BR": (138, 170),
-    "CN": (42, 47, 120),
-    "SG": (128, 165),
-}
 
 
 @dataclass(frozen=True, slots=True)

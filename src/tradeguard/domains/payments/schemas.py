@@ -46,7 +46,8 @@ class OrderItem(_Part):
     sku: str | None = Field(default=None, max_length=100)
     category: str = Field(min_length=1, max_length=60)
     quantity: int = Field(default=1, ge=1, le=100_000)
-    unit_price: Decimal = Field(ge=0, le=Decimal("10000000"), max_digits=14, decimal_places=4)
+    # Bounds wide enough for dong and rupiah (a laptop is ~25 million VND), finite for storage.
+    unit_price: Decimal = Field(ge=0, le=Decimal("1e12"), max_digits=18, decimal_places=4)
 
 
 class PaymentMethod(_Part):
@@ -67,7 +68,7 @@ class OrderPayload(Payload):
 
     account_id: str | None = Field(default=None, min_length=1, max_length=200)
     email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    amount: Decimal = Field(gt=0, le=Decimal("100000000"), max_digits=16, decimal_places=4)
+    amount: Decimal = Field(gt=0, le=Decimal("1e13"), max_digits=18, decimal_places=4)
     currency: str = Field(min_length=3, max_length=3)
     items: list[OrderItem] = Field(default_factory=list, max_length=500)
     payment: PaymentMethod = Field(default_factory=PaymentMethod)
@@ -118,7 +119,9 @@ class OrderOutcomePayload(Payload):
     fraud: bool | None = Field(
         default=None, description="the processor's own fraud flag, when it gives one"
     )
-    amount: Decimal | None = Field(default=None, ge=0, max_digits=16, decimal_places=4)
+    amount: Decimal | None = Field(
+        default=None, ge=0, le=Decimal("1e13"), max_digits=18, decimal_places=4
+    )
 
 
 class OrderOutcomeRead(BaseModel):

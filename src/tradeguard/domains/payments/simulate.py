@@ -22,10 +22,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from tradeguard.domains.payments.reference import reference
+
 # Public tables of the login simulator: the same shop, so the same customers' countries and
 # networks. Only its constants are shared, never its internals.
-from tradeguard.domains.accounts.simulate import ATTACK_ORIGINS, CUSTOMER_COUNTRIES
-from tradeguard.domains.payments.reference import reference
+from tradeguard.domains.world import ATTACK_ORIGINS, CUSTOMER_COUNTRIES
 
 ORDER_RATE = 0.03  # orders per customer per day, for an average customer
 CARD_TESTING_PER_ORDERS = 2000  # one card-testing run per this many normal orders
