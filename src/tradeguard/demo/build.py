@@ -30,7 +30,7 @@ from tradeguard.domains.payments import service as payments
 from tradeguard.engine import cases, lists, models, rulepacks, stats
 from tradeguard.engine.service import ingest
 from tradeguard.engine.tables import CaseRecord, EventRecord
-from tradeguard.errors import Conflict, Invalid
+from tradeguard.errors import Conflict, Invalid, Unavailable
 from tradeguard.runtime import Runtime
 
 MARKER = ".tradeguard-demo"  # only a folder carrying this is ever wiped by the demo
@@ -168,7 +168,7 @@ def _train_order_model(
                 session, name=record.name, version=record.version, status="live", actor=ANALYST
             )
             label, training = f"{record.name}@{record.version}", dict(record.training)
-    except Invalid as exc:
+    except (Invalid, Unavailable) as exc:
         return None, f"no order model: {exc.detail}"
     return label, (
         f"{label} trained on {training['orders']:,} labelled orders ({training['fraud']} fraud) "

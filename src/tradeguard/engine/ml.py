@@ -11,15 +11,18 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import lightgbm as lgb
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from tradeguard.errors import Invalid
+from tradeguard.errors import Invalid, Unavailable
+
+if TYPE_CHECKING:
+    import lightgbm as lgb
 
 Matrix = NDArray[np.float64]
 Labels = NDArray[np.int_]
@@ -84,11 +87,25 @@ class FittedModel:
     @classmethod
     def from_artefact(cls, artefact: dict[str, Any]) -> FittedModel:
         return cls(
-            booster=lgb.Booster(model_str=artefact["booster"]),
+            booster=lightgbm().Booster(model_str=artefact["booster"]),
             features=tuple(artefact["features"]),
             calibration=Calibration(**artefact["calibration"]),
             params=dict(artefact["params"]),
         )
+
+
+@cache
+def lightgbm() -> Any:
+    """LightGBM, imported on first use: its wheel needs the system's OpenMP runtime, and a
+    machine without it should still screen with rules and say plainly what models lack."""
+    try:
+        import lightgbm as lgb
+    except OSError as exc:  # libgomp.so.1 (Linux) or libomp.dylib (macOS) missing
+        raise Unavailable(
+            f"LightGBM cannot load its OpenMP runtime ({exc}); install it "
+            "(Debian/Ubuntu: apt-get install libgomp1; macOS: brew install libomp)"
+        ) from None
+    return lgb
 
 
 def _threads(rows: Matrix) -> int:
@@ -118,12 +135,12 @@ def fit(
                 "are needed (widen the window or wait for labels)"
             )
     settings = {"objective": "binary", "verbose": -1, **params}
-    first = lgb.LGBMClassifier(**settings).fit(rows[:cut], labels[:cut])
+    first = lightgbm().LGBMClassifier(**settings).fit(rows[:cut], labels[:cut])
     margin = np.asarray(first.predict(rows[cut:], raw_score=True), dtype=np.float64)
     calibration = _platt(margin, labels[cut:])
     probability = calibration.apply(margin)
     validation = quality(labels[cut:], probability)
-    final = lgb.LGBMClassifier(**settings).fit(rows, labels)
+    final = lightgbm().LGBMClassifier(**settings).fit(rows, labels)
     holdout = (np.rint(probability * 100).astype(np.int_), labels[cut:])
     return FittedModel(final.booster_, tuple(features), calibration, settings, validation, holdout)
 
