@@ -50,7 +50,11 @@ class Envelope(BaseModel):
 
 
 class Payload(BaseModel):
-    """Base for a kind's own fields: unknown fields are refused rather than silently dropped."""
+    """Base for a kind's own fields: unknown fields are refused rather than silently dropped.
+
+    Nested parts of a payload (an order's address, its items) derive from it too, so the same
+    rules hold at every depth.
+    """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 

@@ -90,6 +90,9 @@ def test_an_outcome_for_an_unknown_order_is_stored_without_inherited_entities(
         ({"ip": 3232235777}, "ip"),
         ({"email": "not-an-email"}, "email"),
         ({"items": [{"category": "x", "unit_price": "NaN"}]}, "items.0.unit_price"),
+        ({"shipping_address": {"line1": "a\x00b", "country": "DE"}}, "shipping_address.line1"),
+        ({"payment": {"wallet": "x", "extra": 1}}, "payment.extra"),
+        ({"amount": "1e20"}, "amount"),
     ],
 )
 def test_bad_orders_are_refused_and_nothing_is_stored(

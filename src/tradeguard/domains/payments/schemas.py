@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, field_validator
 
 from tradeguard.domains.payments.reference import CURRENCIES, to_eur
 from tradeguard.engine.events import IPAddress, Payload
@@ -21,20 +21,7 @@ def _country(value: str) -> str:
 CountryCode = Annotated[str, AfterValidator(_country)]
 
 
-class _Part(BaseModel):
-    """A nested part of a payload: strict about unknown fields, like the payload itself."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul(cls, value: object) -> object:
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("must not contain NUL characters")
-        return value
-
-
-class Address(_Part):
+class Address(Payload):
     line1: str | None = Field(default=None, max_length=300)
     line2: str | None = Field(default=None, max_length=300)
     city: str | None = Field(default=None, max_length=120)
@@ -42,7 +29,7 @@ class Address(_Part):
     country: CountryCode
 
 
-class OrderItem(_Part):
+class OrderItem(Payload):
     sku: str | None = Field(default=None, max_length=100)
     category: str = Field(min_length=1, max_length=60)
     quantity: int = Field(default=1, ge=1, le=100_000)
@@ -50,7 +37,7 @@ class OrderItem(_Part):
     unit_price: Decimal = Field(ge=0, le=Decimal("1e12"), max_digits=18, decimal_places=4)
 
 
-class PaymentMethod(_Part):
+class PaymentMethod(Payload):
     type: Literal["card", "wallet", "bank_transfer", "bnpl", "cash_on_delivery", "other"] = "card"
     card_bin: str | None = Field(default=None, pattern=r"^[0-9]{6,8}$")
     card_fingerprint: str | None = Field(default=None, min_length=1, max_length=200)
