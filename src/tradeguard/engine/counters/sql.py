@@ -26,6 +26,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    text,
     union_all,
 )
 from sqlalchemy import exc as sa_exc
@@ -93,12 +94,14 @@ class SqlCounterStore:
         for q in queries:
             slot = slots.setdefault((q.key.encode(), hi - window_micros(q.window)), len(slots))
             wanted.append((slot, _COLUMN[q.aggregate]))
-        params: dict[str, Any] = {"hi": hi}
-        for (key, lo), i in slots.items():
-            params[f"k{i}"] = key
-            params[f"lo{i}"] = lo
         try:
-            rows = self.session.connection().execute(_aggregates(len(slots)), params).all()
+            connection = self.session.connection()
+            if connection.dialect.name == "postgresql":
+                keys, los = zip(*slots, strict=True)
+                params = {"keys": list(keys), "los": list(los), "hi": hi}
+                rows = connection.execute(_RANGES_PG, params).all()
+            else:
+                rows = connection.execute(_aggregates(len(slots)), _numbered(slots, hi)).all()
         except _UNREACHABLE as exc:
             raise _unavailable(exc) from exc
         answers = {int(row[0]): _ages(row[1:], hi) for row in rows}
@@ -116,6 +119,33 @@ class SqlCounterStore:
         except _UNREACHABLE as exc:
             raise _unavailable(exc) from exc
         return int(cast(CursorResult[Any], result).rowcount)
+
+
+def _numbered(slots: dict[tuple[str, int], int], hi: int) -> dict[str, Any]:
+    params: dict[str, Any] = {"hi": hi}
+    for (key, lo), i in slots.items():
+        params[f"k{i}"] = key
+        params[f"lo{i}"] = lo
+    return params
+
+
+# PostgreSQL gets every range as two arrays: three parameters and one short text whatever the
+# number of ranges, so psycopg caches and prepares the statement (a 50-way UNION ALL with 101
+# parameters is past its cache limits and was re-parsed on every verdict), and LATERAL makes
+# each range one index scan with its own aggregate. Profiled on an order verdict's ~50
+# ranges: 0.8 ms a query against 2.3 ms for the UNION ALL; on a pack's ~12: 0.4 against 0.6.
+_RANGES_PG = text(
+    """
+    SELECT w.i - 1 AS i, a.n, a.total, a.distinct_n, a.oldest
+    FROM unnest(CAST(:keys AS TEXT[]), CAST(:los AS BIGINT[])) WITH ORDINALITY AS w(k, lo, i)
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS n, coalesce(sum(o.amount), 0.0) AS total,
+               count(DISTINCT o.distinct_value) AS distinct_n, min(o.at_us) AS oldest
+        FROM counter_observations AS o
+        WHERE o.key = w.k AND o.at_us > w.lo AND o.at_us <= :hi
+    ) AS a
+    """
+)
 
 
 def _ages(row: Sequence[Any], hi: int) -> tuple[Any, ...]:
