@@ -337,6 +337,11 @@ def test_the_verdict_page_shows_the_models_explanation(console: Console, runtime
         assert f"{reason['effect']:+.3f}" in page.text
     assert "order-fraud-next@1" in page.text
     assert "shadow: recorded, not acted on" in page.text
+    # The signals table links to each model's panel instead of dumping its reasons as JSON.
+    for anchor in ("model-order-fraud-v1", "model-order-fraud-next-v1"):
+        assert f'href="#{anchor}"' in page.text
+        assert f'id="{anchor}"' in page.text
+    assert "'explanation':" not in html.unescape(page.text)
     assert len(shadow.evidence["top_features"]) == len(live.evidence["top_features"])
     assert "<style" not in page.text  # CSP: no inline styles
     assert "style=" not in page.text
