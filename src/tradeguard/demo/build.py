@@ -38,8 +38,8 @@ ANALYST = "operator:demo-analyst"
 LABELLED_SHARE = 0.7  # of the cases older than two days, resolved by the demo analyst
 Step = Callable[[str, int], Callable[[int], None]]  # (description, total) -> advance(n)
 # Orders younger than this with no outcome yet are left out of training, not taught as
-# legitimate: most fraud chargebacks have arrived three weeks after the order.
-LABEL_DELAY_DAYS = 21
+# legitimate: most of the simulated fraud chargebacks have arrived a month after the order.
+LABEL_DELAY_DAYS = 30
 
 
 @dataclass

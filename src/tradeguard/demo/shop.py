@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from tradeguard.domains.accounts.simulate import simulate_logins
 from tradeguard.domains.payments.simulate import simulate_orders
 
-ORDER_HISTORY_DAYS = 45  # at least: enough for chargebacks (20-60 days late) to have arrived
+ORDER_HISTORY_DAYS = 60  # room for a training window whose chargebacks (7-40 days late) arrived
 
 
 @dataclass(frozen=True, slots=True)

@@ -210,9 +210,23 @@ def test_training_without_enough_labels_is_a_clear_error(runtime: Runtime) -> No
     send(runtime, order())
     with unit_of_work(runtime.sessions) as session, pytest.raises(Invalid) as caught:
         service.train_model(session, since=T0, until=SPLIT, now=SPLIT, actor="test")
+    assert "days old yet" in caught.value.detail  # labels of a 40-day window need 60 days
+    later = SPLIT + timedelta(days=60)
+    with unit_of_work(runtime.sessions) as session, pytest.raises(Invalid) as caught:
+        service.train_model(session, since=T0, until=SPLIT, now=later, actor="test")
     assert "at least 5" in caught.value.detail
     with unit_of_work(runtime.sessions) as session, pytest.raises(Invalid):
         service.train_model(session, since=SPLIT, until=T0, actor="test")
+
+
+def test_the_newest_orders_train_only_once_their_labels_are_final(runtime: Runtime) -> None:
+    """Frauds already charged back in the last weeks must not enrich the calibration part."""
+    _screen(runtime, history(days=40))
+    with unit_of_work(runtime.sessions) as session:
+        data = service.labelled_set(session, since=T0, until=SPLIT, label_delay_days=15, now=SPLIT)
+    assert max(data.times) < SPLIT - timedelta(days=15)
+    newest = data.labels[int(len(data.labels) * 0.8) :]
+    assert newest.mean() < 2 * data.labels.mean()
 
 
 def test_many_cards_on_one_device_and_a_reshipper_address_are_held(runtime: Runtime) -> None:

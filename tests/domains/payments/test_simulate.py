@@ -142,7 +142,7 @@ def test_outcomes_follow_their_orders_and_chargebacks_come_weeks_later() -> None
         )
         assert delay > timedelta(0)
         if item.event["outcome"] == "chargeback":
-            assert timedelta(days=20) <= delay <= timedelta(days=60)
+            assert timedelta(days=7) <= delay <= timedelta(days=40)
             fraud = is_fraud_chargeback(item.event["reason_code"])
             assert fraud == (item.truth != "normal")
             late += fraud

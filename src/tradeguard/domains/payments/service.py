@@ -92,13 +92,25 @@ def order_labels(
 def labelled_set(
     session: Session, *, since: datetime, until: datetime, label_delay_days: int, now: datetime
 ) -> LabelledSet:
-    """Features replayed from stored history (the serving code), joined to mature labels."""
+    """Features replayed from stored history (the serving code), joined to mature labels.
+
+    Only orders older than the label delay take part, frauds included: in the newest days the
+    frauds already charged back are labelled but the legitimate orders are not yet, and
+    keeping those frauds would make the newest part (which calibrates the model) look
+    several times more fraudulent than the store is.
+    """
+    mature = min(until, now - timedelta(days=label_delay_days))
+    if mature <= since:
+        raise Invalid(
+            f"no order of the window is {label_delay_days} days old yet, so none has its final "
+            "label: end the window earlier or lower the label delay"
+        )
     labels = order_labels(
-        session, since=since, until=until, label_delay_days=label_delay_days, now=now
+        session, since=since, until=mature, label_delay_days=label_delay_days, now=now
     )
     ids, times, rows, ys = [], [], [], []
-    history = stored_events(session, since=since - HISTORY, until=until)
-    wanted = _orders_between(since, until, labels)
+    history = stored_events(session, since=since - HISTORY, until=mature)
+    wanted = _orders_between(since, mature, labels)
     for found in replay(history, wanted=wanted):
         ids.append(found.event.id)
         times.append(found.event.occurred_at)
@@ -143,6 +155,7 @@ def train_model(
         "since": since.isoformat(),
         "until": until.isoformat(),
         "labels_as_of": now.isoformat(),
+        "mature_until": min(until, now - timedelta(days=label_delay_days)).isoformat(),
         "label_delay_days": label_delay_days,
         "orders": len(data.labels),
         "fraud": int(data.labels.sum()),

@@ -28,6 +28,10 @@ from tradeguard.domains.payments.reference import reference
 # networks. Only its constants are shared, never its internals.
 from tradeguard.domains.world import ATTACK_ORIGINS, CUSTOMER_COUNTRIES
 
+# Chargebacks reach the merchant one to six weeks after the purchase (most card schemes give
+# the cardholder 120 days, but fraud disputes cluster in the first weeks).
+CHARGEBACK_DAYS = (7.0, 40.0)
+
 ORDER_RATE = 0.03  # orders per customer per day, for an average customer
 CARD_TESTING_PER_ORDERS = 2000  # one card-testing run per this many normal orders
 STOLEN_CARD_SHARE = 0.004  # stolen-card buyers per normal order
@@ -282,7 +286,12 @@ class OrderSimulator:
         elif r.random() < caught:
             reason = FRAUD_REASONS.get(order["payment"]["card_bin"][0], "10.4")
             self._outcome(
-                order, timedelta(days=r.uniform(20, 60)), "chargeback", truth, home, reason
+                order,
+                timedelta(days=r.uniform(*CHARGEBACK_DAYS)),
+                "chargeback",
+                truth,
+                home,
+                reason,
             )
 
     def _normal_outcomes(self, order: dict[str, Any], eur: float, home: str) -> None:
@@ -301,7 +310,7 @@ class OrderSimulator:
         elif roll < 0.064:  # merchandise not received, not as described: disputes, not fraud
             self._outcome(
                 order,
-                timedelta(days=r.uniform(20, 60)),
+                timedelta(days=r.uniform(*CHARGEBACK_DAYS)),
                 "chargeback",
                 "normal",
                 home,
@@ -392,7 +401,7 @@ class OrderSimulator:
                 elif r.random() < 0.3:
                     self._outcome(
                         order,
-                        timedelta(days=r.uniform(20, 60)),
+                        timedelta(days=r.uniform(*CHARGEBACK_DAYS)),
                         "chargeback",
                         "card_testing",
                         home,
