@@ -163,20 +163,20 @@ def set_status(
 
 
 def rollback(session: Session, *, name: str, actor: str) -> ModelRecord:
-    """Make live again the version that was live before the current one."""
-    live = [r for r in list_records(session, name=name) if r.status == "live"]
-    if not live:
+    """Make live again the version that was live before the current one.
+
+    ``activated_at`` is stamped whenever a version goes live, so the previous live version is
+    the one most recently activated before the current one.
+    """
+    versions = list_records(session, name=name)
+    live = next((r for r in versions if r.status == "live" and r.activated_at), None)
+    if live is None or live.activated_at is None:
         raise Conflict(f"model {name} has no live version to roll back from")
-    earlier = [
-        r
-        for r in list_records(session, name=name)
-        if r.activated_at is not None
-        and r.version != live[0].version
-        and r.activated_at < (live[0].activated_at or utcnow())
-    ]
+    went_live = live.activated_at
+    earlier = [r for r in versions if r.activated_at is not None and r.activated_at < went_live]
     if not earlier:
         raise Conflict(f"model {name} has no earlier live version to roll back to")
-    previous = max(earlier, key=lambda r: r.activated_at or utcnow())
+    previous = max(earlier, key=lambda r: r.activated_at or went_live)
     return set_status(session, name=name, version=previous.version, status="live", actor=actor)
 
 

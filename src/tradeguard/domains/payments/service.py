@@ -8,7 +8,7 @@ outcome are left out of training rather than taught as legitimate.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -120,7 +120,9 @@ def labelled_set(
     return LabelledSet(ids, times, matrix, np.asarray(ys, dtype=np.int_))
 
 
-def _orders_between(since: datetime, until: datetime, labels: dict[str, int]) -> Any:
+def _orders_between(
+    since: datetime, until: datetime, labels: dict[str, int]
+) -> Callable[[Event], bool]:
     def wanted(event: Event) -> bool:
         return event.kind == "order" and since <= event.occurred_at < until and event.id in labels
 
