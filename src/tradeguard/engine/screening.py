@@ -73,11 +73,13 @@ class RuleScope:
             if call.entity not in self.event.entities:
                 values[call] = None
                 continue
-            key = (call.function, call.metric, call.entity, call.window)
-            if key not in self._cache:
-                self._fetch([key])
-            values[call] = self._cache[key]
+            values[call] = self._cached((call.function, call.metric, call.entity, call.window))
         return values
+
+    def _cached(self, key: tuple[str, str, str, str]) -> float:
+        if key not in self._cache:
+            self._fetch([key])
+        return self._cache[key]
 
     def _fetch(self, calls: list[tuple[str, str, str, str]]) -> None:
         queries, asked = [], []
@@ -95,10 +97,7 @@ class RuleScope:
 
     def _counter(self, fn: str) -> Callable[[str, str, str], float | int]:
         def call(metric: str, entity: str, window: str) -> float | int:
-            key = (fn, metric, entity, window)
-            if key not in self._cache:
-                self._fetch([key])
-            value = self._cache[key]
+            value = self._cached((fn, metric, entity, window))
             return value if fn in ("velocity_sum", "velocity_age") else int(value)
 
         return call
