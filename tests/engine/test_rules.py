@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
 import pytest
 
 from tradeguard.engine.rules import RulePackError, evaluate_pack, load_pack
-from tradeguard.engine.verdicts import Decision
+from tradeguard.engine.verdicts import Decision, Verdict
 
 
 def pack(rules: str, **top: Any) -> str:
@@ -92,6 +93,14 @@ def test_the_default_login_pack_loads() -> None:
             pack("- id: xx\n  expression: 'true'\n  reason: r\n", kinds="[wire]"),
             "rule pack kinds: unknown event kind 'wire'",
         ),
+        (
+            pack("- id: pp\n  expression: 'params.limt > 1'\n  reason: r\n", params="{limit: 3}"),
+            "rule 'pp': unknown parameter(s) ['limt']; pack params: limit",
+        ),
+        (
+            pack("- id: rr\n  expression: 'true'\n  reason: r\n  recommend: [delete_account]\n"),
+            "rule 'rr': recommend",
+        ),
         ("rules: [unclosed", "not valid YAML"),
         ("- just a list", "must be a YAML mapping"),
         (pack("[]"), "rules"),
@@ -155,3 +164,56 @@ def test_disabled_and_shadow_rules() -> None:
     )
     [signal] = evaluate_pack(loaded, "login", {"event": {}, "entities": {}}, functions())
     assert (signal.code, signal.shadow) == ("rule.quiet", True)
+
+
+def test_rules_read_pack_parameters() -> None:
+    source = pack(
+        """
+        - id: tuned
+          expression: "velocity('login.failure', 'account', '10m') >= params.failures"
+          reason: "{n} failures, limit {limit}"
+          evidence: {n: "velocity('login.failure', 'account', '10m')", limit: params.failures}
+        """,
+        params="{failures: 3}",
+    )
+    loaded = load_pack(source)
+    event = {"event": {}, "entities": {}}
+    [signal] = evaluate_pack(loaded, "login", event, functions(**{"login.failure": 3}))
+    assert signal.reason == "3 failures, limit 3"
+    stricter = load_pack(source.replace("failures: 3", "failures: 5"))
+    assert evaluate_pack(stricter, "login", event, functions(**{"login.failure": 3})) == []
+
+
+def test_recommendations_travel_from_rules_to_the_verdict() -> None:
+    loaded = load_pack(
+        pack(
+            """
+            - id: takeover
+              expression: 'true'
+              action: review
+              reason: r
+              recommend: [revoke_sessions, reset_password]
+            - id: also
+              expression: 'true'
+              reason: r
+              recommend: [reset_password, notify_account_owner]
+            """
+        )
+    )
+    signals = evaluate_pack(loaded, "login", {"event": {}, "entities": {}}, functions())
+    verdict = Verdict(
+        event_id="e",
+        kind="login",
+        occurred_at=datetime(2026, 1, 1, tzinfo=UTC),
+        decision=Decision.REVIEW,
+        score=80,
+        signals=signals,
+        latency_ms=1,
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    assert verdict.recommended_actions == [
+        "revoke_sessions",
+        "reset_password",
+        "notify_account_owner",
+    ]
+    assert verdict.model_dump()["recommended_actions"] == verdict.recommended_actions

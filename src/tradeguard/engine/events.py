@@ -105,6 +105,10 @@ class EventKind:
     # Values derived from the payload that rules read as ``event.derived`` (e.g. an amount
     # in one currency), computed once at parse time so every rule sees the same numbers.
     rule_fields: Callable[[Any], dict[str, Any]] | None = None
+    # Values from the entity's own stored past that counters cannot hold (where and when the
+    # account last logged in, the hours it usually does), read by rules as ``event.history``.
+    # Called with the database session and the event; it must look only at events before it.
+    history: Callable[[Any, Event], dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +124,13 @@ class Event:
     fields: dict[str, Any] = field(default_factory=dict)
     derived: dict[str, Any] = field(default_factory=dict)
 
-    def for_rules(self) -> dict[str, Any]:
+    def for_rules(self, history: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The view CEL rules see as ``event``."""
         view = {**self.fields, "id": self.id, "kind": self.kind, "occurred_at": self.occurred_at}
         if self.derived:
             view["derived"] = self.derived
+        if history is not None:
+            view["history"] = dict(history)
         return view
 
     def with_entities(self, extra: Mapping[str, str]) -> Event:
@@ -160,6 +166,7 @@ def get_kind(name: str) -> EventKind:
 def _load_builtin_kinds() -> None:
     """Kinds register themselves when their domain is imported; import them on first use."""
     import tradeguard.domains.accounts.kinds
+    import tradeguard.domains.accounts.signup
     import tradeguard.domains.payments.kinds  # noqa: F401  (cached after the first import)
 
 

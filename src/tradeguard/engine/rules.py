@@ -22,8 +22,19 @@ from tradeguard.engine.verdicts import Decision, Signal, Thresholds
 from tradeguard.errors import Invalid, NotFound, readable
 
 Action = Literal["score", "challenge", "review", "block"]
+# What the store should do beyond the decision, e.g. after an account takeover; the verdict
+# carries the union of its live signals' recommendations as ``recommended_actions``.
+Recommendation = Literal[
+    "revoke_sessions",
+    "reset_password",
+    "notify_account_owner",
+    "verify_email",
+    "verify_phone",
+    "require_second_factor",
+]
 DEFAULT_SCORE: dict[str, int] = {"score": 20, "challenge": 30, "review": 60, "block": 90}
-RULE_VARIABLES = frozenset({"event", "entities"})
+RULE_VARIABLES = frozenset({"event", "entities", "params"})
+ParamValue = bool | int | float | str
 RULE_FUNCTIONS = frozenset({*FUNCTIONS, "listed"})
 # CEL's own named functions and macros; operators are named like ``_+_`` or ``!_``.
 CEL_BUILTINS = frozenset(
@@ -64,6 +75,7 @@ CEL_BUILTINS = frozenset(
 )
 _MACRO_VAR = re.compile(r"\.(?:all|exists|exists_one|map|filter)\(\s*([A-Za-z_]\w*)\s*,")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]\w*)\}")
+_PARAM = re.compile(r"\bparams\.([A-Za-z_]\w*)")
 _LITERAL_CALL = re.compile(
     r"\b(velocity(?:_sum|_distinct|_age)?)\(\s*(['\"])([\w.:-]+)\2\s*,\s*(['\"])(\w+)\4\s*,"
     r"\s*(['\"])(\w+)\6\s*\)"
@@ -87,6 +99,7 @@ class RuleSpec(BaseModel):
     kinds: list[str] | None = None
     enabled: bool = True
     shadow: bool = False
+    recommend: list[Recommendation] = Field(default_factory=list)
 
     @property
     def weight(self) -> int:
@@ -108,6 +121,9 @@ class RulePackSpec(BaseModel):
     description: str = ""
     kinds: list[str] = Field(min_length=1)
     thresholds: Thresholds | None = None
+    # Tunable numbers the rules read as ``params.<name>``: a store changes a threshold here,
+    # in a new pack version that can be back-tested, without touching an expression.
+    params: dict[str, ParamValue] = Field(default_factory=dict)
     rules: list[RuleSpec] = Field(min_length=1)
 
     @field_validator("rules")
@@ -193,6 +209,7 @@ def _compile_rule(rule: RuleSpec, pack: RulePackSpec) -> CompiledRule:
     if unknown_kinds:
         raise RulePackError(f"rule {rule.id!r}: kinds {sorted(unknown_kinds)} not in pack kinds")
     _check_counters(rule)
+    _check_params(rule, pack)
     program = _compile(rule.id, "expression", rule.expression)
     evidence = tuple(
         (name, _compile(rule.id, f"evidence.{name}", expr)) for name, expr in rule.evidence.items()
@@ -218,6 +235,17 @@ def _check_counters(rule: RuleSpec) -> None:
                     f"rule {rule.id!r}: no event kind feeds a counter {metric!r} per {entity!r}; "
                     f"known: {', '.join(sorted(f'{m}/{e}' for m, e in fed))}"
                 )
+
+
+def _check_params(rule: RuleSpec, pack: RulePackSpec) -> None:
+    """A misspelt parameter would fail on every event at run time; refuse it on load instead."""
+    for expression in (rule.expression, *rule.evidence.values()):
+        missing = set(_PARAM.findall(expression)) - set(pack.params)
+        if missing:
+            known = ", ".join(sorted(pack.params)) or "none"
+            raise RulePackError(
+                f"rule {rule.id!r}: unknown parameter(s) {sorted(missing)}; pack params: {known}"
+            )
 
 
 def _compile(rule_id: str, where: str, expression: str) -> Any:
@@ -255,7 +283,9 @@ def evaluate_pack(
     force_shadow: bool = False,
 ) -> list[Signal]:
     """Run the pack's enabled rules for this kind; a failing rule gives a signal, not a crash."""
-    context = cel.Context(variables=variables, functions=dict(functions))
+    context = cel.Context(
+        variables={**variables, "params": pack.spec.params}, functions=dict(functions)
+    )
     signals: list[Signal] = []
     for rule in pack.rules:
         spec = rule.spec
@@ -282,6 +312,7 @@ def evaluate_pack(
                 source=source,
                 evidence=evidence,
                 shadow=shadow,
+                recommend=list(spec.recommend),
             )
         )
     return signals

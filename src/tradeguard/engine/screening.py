@@ -263,7 +263,9 @@ def evaluate(
     features = feature_set(event.kind) if models else None
     scope.prefetch([pack for pack, _ in running], features.calls if features else ())
     functions = scope.functions()
-    variables = {"event": event.for_rules(), "entities": event.entities}
+    past = get_kind(event.kind).history
+    view = event.for_rules(past(session, event) if past else None)
+    variables = {"event": view, "entities": event.entities}
     signals = lists.signals_for(hits)
     for pack, shadow in running:
         signals.extend(evaluate_pack(pack, event.kind, variables, functions, force_shadow=shadow))

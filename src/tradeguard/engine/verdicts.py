@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 
 class Decision(StrEnum):
@@ -39,6 +39,7 @@ class Signal(BaseModel):
     source: str = ""
     evidence: dict[str, Any] = Field(default_factory=dict)
     shadow: bool = False
+    recommend: list[str] = Field(default_factory=list)  # e.g. revoke_sessions, reset_password
 
 
 class Thresholds(BaseModel):
@@ -106,3 +107,9 @@ class Verdict(BaseModel):
     case_id: int | None = None
     replayed: bool = False
     created_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def recommended_actions(self) -> list[str]:
+        """What the store should do besides deciding, from the live signals, in first-seen order."""
+        return list(dict.fromkeys(a for s in self.signals for a in s.recommend))
