@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn import zxcvbn
 
+from tradeguard.domains.accounts.password_policy import estimate_strength
 from tradeguard.errors import Invalid
 
 MIN_LENGTH = 12
@@ -52,11 +52,11 @@ def check_strength(password: str, *, user_inputs: list[str]) -> None:
         raise Invalid(f"a password needs at least {MIN_LENGTH} characters")
     if len(password) > MAX_LENGTH:
         raise Invalid(f"a password may have at most {MAX_LENGTH} characters")
-    # zxcvbn's matching grows quickly with length; the first 100 characters decide plenty.
-    result = zxcvbn(password[:100], user_inputs=user_inputs)
-    if result["score"] < MIN_SCORE:
-        feedback = result["feedback"]
-        advice = " ".join([feedback.get("warning") or "", *feedback.get("suggestions", [])])
+    # The store's policy module scores only a prefix and serialises zxcvbn, which is not
+    # thread-safe and refuses long input outright.
+    strength = estimate_strength(password, user_inputs=user_inputs)
+    if strength.score < MIN_SCORE:
+        advice = " ".join(filter(None, [strength.warning, *strength.suggestions]))
         raise Invalid(f"this password is too easy to guess. {advice}".strip())
 
 
