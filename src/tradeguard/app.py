@@ -8,7 +8,18 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from tradeguard import __version__
-from tradeguard.api import admin, cases, events, lists, models, problems, rules
+from tradeguard.api import (
+    accounts,
+    admin,
+    cases,
+    events,
+    lists,
+    mfa,
+    models,
+    passwords,
+    problems,
+    rules,
+)
 from tradeguard.api.deps import KeyCache
 from tradeguard.api.limits import BodySizeLimit
 from tradeguard.config import Settings, get_settings
@@ -42,7 +53,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     if runtime is not None:
         app.state.runtime = runtime
     problems.install(app, pages=(CONSOLE, console_errors.render))
-    for module in (events, cases, lists, rules, models, admin):
+    for module in (events, cases, accounts, lists, rules, models, passwords, admin, mfa):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["health"])

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Have I Been Pwned's Pwned Passwords (SHA-1): a directory of range files or one sorted file.
+    breached_passwords_path: Path | None = None
+    # WebAuthn relying party: the store's domain, the name its users see in their
+    # authenticator (also the issuer in TOTP apps), and the origins its pages are served from.
+    webauthn_rp_id: str = Field(default="localhost", min_length=1, max_length=253)
+    webauthn_rp_name: str = Field(default="TradeGuard", min_length=1, max_length=64)
+    webauthn_origins: list[str] = Field(default=["http://localhost:8000"], min_length=1)
 
     @classmethod
     def settings_customise_sources(
@@ -84,12 +91,40 @@ class Settings(BaseSettings):
             raise ValueError("must be a redis://, rediss:// or unix:// URL")
         return value or None
 
+    @field_validator("breached_passwords_path", mode="before")
+    @classmethod
+    def _blank_path(cls, value: object) -> object:
+        return value or None  # an empty variable means "not set", not the working directory
+
     @field_validator("secret_key")
     @classmethod
     def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 32:
             raise ValueError("must be at least 32 characters")
         return value
+
+    @field_validator("webauthn_rp_id")
+    @classmethod
+    def _bare_host(cls, value: str) -> str:
+        host = value.strip().lower()
+        if "/" in host or ":" in host or not host.replace("-", "").replace(".", "").isalnum():
+            raise ValueError("must be a bare domain name such as shop.example (no scheme or port)")
+        return host
+
+    @field_validator("webauthn_origins")
+    @classmethod
+    def _origins_within_rp_id(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        """Browsers refuse an RP id that is not the origin's host or a parent of it."""
+        rp_id = info.data.get("webauthn_rp_id", "")
+        origins = [origin.strip().rstrip("/") for origin in value]
+        for origin in origins:
+            scheme, _, rest = origin.partition("://")
+            host = rest.rsplit(":", 1)[0].lower()
+            if "/" in rest or not (scheme == "https" or (scheme, host) == ("http", "localhost")):
+                raise ValueError(f"{origin!r} is not an https://host[:port] origin")
+            if host != rp_id and not host.endswith("." + rp_id):
+                raise ValueError(f"{origin!r} is not on {rp_id} or one of its subdomains")
+        return origins
 
     @property
     def resolved_database_url(self) -> str:

@@ -99,7 +99,7 @@ def test_overview_counts_what_was_screened(console: Console, attacked: Runtime) 
 
 def test_the_verdict_page_explains_itself(console: Console, attacked: Runtime) -> None:
     page = console.signed_in("viewer").get("/console/events/login/atk-24")
-    assert "failed logins on this account in the last hour" in page.text
+    assert "failed logins on this account from this IP address today" in page.text
     assert "login-default@1" in page.text
     assert "<dt>failures</dt><dd>25</dd>" in page.text  # evidence, not just a code
     assert "Other events of account" in page.text

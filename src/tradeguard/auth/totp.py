@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from datetime import datetime
@@ -10,6 +11,9 @@ import pyotp
 import segno
 
 ISSUER = "TradeGuard"
+# RFC 6238's defaults, the only ones every authenticator app honours: HMAC-SHA1, 30 s, 6 digits.
+DIGITS = 6
+STEP_SECONDS = 30
 # One 30-second step either side covers phone clocks that drift, and no more.
 VALID_WINDOW = 1
 RECOVERY_CODES = 10
@@ -20,8 +24,13 @@ def new_secret() -> str:
     return pyotp.random_base32()  # 160 bits, as RFC 4226 recommends
 
 
-def provisioning_uri(secret: str, username: str) -> str:
-    return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=ISSUER)
+def generator(secret: str, *, digits: int = DIGITS) -> pyotp.TOTP:
+    """The one TOTP construction used everywhere; ``digits`` is there for RFC 6238's vectors."""
+    return pyotp.TOTP(secret, digits=digits, digest=hashlib.sha1, interval=STEP_SECONDS)
+
+
+def provisioning_uri(secret: str, username: str, *, issuer: str = ISSUER) -> str:
+    return generator(secret).provisioning_uri(name=username, issuer_name=issuer)
 
 
 def qr_data_uri(uri: str) -> str:
@@ -32,9 +41,9 @@ def qr_data_uri(uri: str) -> str:
 def matching_step(secret: str, code: str, *, at: datetime, after: int | None) -> int | None:
     """The time step a code belongs to, or None; steps at or before ``after`` are replays."""
     code = code.strip().replace(" ", "")
-    if not (code.isascii() and code.isdigit() and len(code) == 6):
+    if not (code.isascii() and code.isdigit() and len(code) == DIGITS):
         return None
-    totp = pyotp.TOTP(secret)
+    totp = generator(secret)
     now_step = totp.timecode(at)
     for offset in range(-VALID_WINDOW, VALID_WINDOW + 1):
         step = now_step + offset
