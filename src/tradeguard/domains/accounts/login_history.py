@@ -63,17 +63,25 @@ class Place:
 
 
 def login_history(session: Session, event: Event) -> dict[str, Any]:
-    """``event.history`` for a login: the previous success, the trip from it, hour habits."""
+    """``event.history`` for a login: the previous success, the trip from it, hour habits.
+
+    Only a successful login is looked up: travel and habits matter once someone is in, and
+    the failures that make up most attack traffic then cost no extra query.
+    """
     assert isinstance(event.payload, LoginPayload)
-    past = _previous_successes(session, event.payload.account_id, event.occurred_at)
     history: dict[str, Any] = {
-        "successes": len(past),
-        "near_hour": sum(1 for at, _ in past if _hour_gap(at, event.occurred_at) <= HOUR_BAND),
+        "successes": 0,
+        "near_hour": 0,
         "previous_country": None,
         "minutes_since_previous": -1.0,
         "travel_km": 0.0,
         "travel_kmh": 0.0,
     }
+    if not event.payload.success:
+        return history
+    past = _previous_successes(session, event.payload.account_id, event.occurred_at)
+    history["successes"] = len(past)
+    history["near_hour"] = sum(1 for at, _ in past if _hour_gap(at, event.occurred_at) <= HOUR_BAND)
     if past:
         history.update(_trip(past[0], event))
     return history
