@@ -55,6 +55,26 @@ class UnsupportedMediaType(TradeGuardError):
     title = "Unsupported media type"
 
 
+class Locked(TradeGuardError):
+    status = 423
+    title = "Locked"
+
+
+class TooManyAttempts(TradeGuardError):
+    """A rate limit: ``retry_after`` (seconds, when known) is rendered as the ``Retry-After``
+    header and kept in the body as ``retry_after``.
+    """
+
+    status = 429
+    title = "Too many attempts"
+
+    def __init__(self, detail: str, *, retry_after: int | None = None, **extra: Any) -> None:
+        if retry_after is not None:
+            extra["retry_after"] = retry_after
+        super().__init__(detail, **extra)
+        self.retry_after = retry_after
+
+
 class Unavailable(TradeGuardError):
     status = 503
     title = "Service unavailable"

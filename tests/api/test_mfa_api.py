@@ -17,7 +17,8 @@ from tests.api.conftest import Api
 from tests.domains.accounts.soft_authenticator import SoftAuthenticator
 from tradeguard.db.base import utcnow
 from tradeguard.db.session import unit_of_work
-from tradeguard.domains.accounts.models import WebAuthnChallenge
+from tradeguard.domains.accounts import mfa
+from tradeguard.domains.accounts.models import MfaAccount, WebAuthnChallenge
 
 ACCOUNT = "seller-7"
 BASE = f"/v1/accounts/{ACCOUNT}/mfa"
@@ -154,12 +155,78 @@ def test_brute_force_is_stopped_after_five_misses(api: Api) -> None:
     problem = locked.json()
     assert problem["title"] == "Too many attempts"
     assert 0 < problem["retry_after"] <= 15 * 60
+    assert locked.headers["retry-after"].isdigit()
+    assert int(locked.headers["retry-after"]) == problem["retry_after"]
     codes = api.client.post(
         f"{BASE}/recovery-codes/verify", json={"code": "aaaa-bbbb-cccc"}, headers=api.ingest
     )
     assert codes.status_code == 429
     status = api.client.get(BASE, headers=api.analyst).json()
     assert status["locked_until"] is not None
+
+
+def fail_in_a_row(api: Api, count: int, account: str = ACCOUNT) -> None:
+    """As if ``count`` failures in a row had happened over past windows."""
+    with unit_of_work(api.runtime.sessions) as session:
+        session.execute(
+            update(MfaAccount)
+            .where(MfaAccount.account_id == account)
+            .values(consecutive_failures=count)
+        )
+
+
+def test_a_hundred_failures_in_a_row_lock_codes_until_support_unlocks(api: Api) -> None:
+    generator = totp_on(api)
+    fail_in_a_row(api, mfa.MAX_CONSECUTIVE_FAILURES - 1)
+    last = api.client.post(
+        f"{BASE}/totp/verify", json={"code": a_wrong_code(generator)}, headers=api.ingest
+    )
+    assert (last.status_code, last.json()["reason"]) == (200, "wrong_code")
+    locked = api.client.post(
+        f"{BASE}/totp/verify", json={"code": generator.now()}, headers=api.ingest
+    )
+    assert locked.status_code == 423
+    assert locked.headers["content-type"] == PROBLEM
+    assert "retry-after" not in locked.headers  # waiting does not help
+    assert locked.json()["consecutive_failures"] == 100
+    codes = api.client.post(
+        f"{BASE}/recovery-codes/verify", json={"code": "aaaa-bbbb-cccc"}, headers=api.ingest
+    )
+    assert codes.status_code == 423
+    status = api.client.get(BASE, headers=api.analyst).json()
+    assert (status["consecutive_failures"], status["hard_locked"]) == (100, True)
+
+    assert api.client.post(f"{BASE}/unlock", headers=api.ingest).status_code == 403
+    unlocked = api.client.post(f"{BASE}/unlock", headers=api.analyst)
+    assert unlocked.status_code == 200, unlocked.text
+    assert (unlocked.json()["consecutive_failures"], unlocked.json()["hard_locked"]) == (0, False)
+    again = api.client.post(
+        f"{BASE}/totp/verify",
+        json={"code": generator.at(datetime.now(UTC), counter_offset=1)},
+        headers=api.ingest,
+    )
+    assert again.json()["verified"] is True
+    rows = audit_actions(api)
+    locks = [r for r in rows if r["action"] == "mfa.hard_lock"]
+    assert [r["after"] for r in locks] == [{"method": "totp", "consecutive_failures": 100}]
+    unlocks = [r for r in rows if r["action"] == "mfa.unlock"]
+    assert len(unlocks) == 1
+    assert unlocks[0]["actor"].endswith(":test analyst")
+    assert unlocks[0]["before"]["consecutive_failures"] == 100
+    assert api.client.post(f"{BASE}/unlock", headers=api.admin).status_code == 200
+    missing = api.client.post("/v1/accounts/nobody/mfa/unlock", headers=api.analyst)
+    assert (missing.status_code, missing.headers["content-type"]) == (404, PROBLEM)
+
+
+def test_a_key_still_signs_in_when_codes_are_locked(api: Api) -> None:
+    totp_on(api)
+    key = SoftAuthenticator()
+    register(api, key)
+    fail_in_a_row(api, mfa.MAX_CONSECUTIVE_FAILURES)
+    refused = api.client.post(f"{BASE}/totp/verify", json={"code": "1"}, headers=api.ingest)
+    assert refused.status_code == 423
+    assert sign_in(api, key) == {"verified": True, "method": "webauthn", "reason": None}
+    assert api.client.get(BASE, headers=api.ingest).json()["hard_locked"] is True
 
 
 # --- recovery codes ---------------------------------------------------------------------

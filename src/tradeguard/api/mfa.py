@@ -2,7 +2,8 @@
 
 Roles: the store's backend (``ingest``) runs its users' ceremonies and verifications;
 ``analyst`` may look at an account's factors and remove them (support after an account
-takeover) but never handles a code or a secret; ``admin`` may do everything.
+takeover) and lift a lock-out once the owner is verified, but never handles a code or a
+secret; ``admin`` may do everything.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from tradeguard.api.deps import Ingest, Reader, RuntimeDep, SessionDep, require
+from tradeguard.api.deps import Analyst, Ingest, Reader, RuntimeDep, SessionDep, require
 from tradeguard.auth.keys import Principal, Role
 from tradeguard.domains.accounts import mfa, webauthn_flow
 from tradeguard.domains.accounts.mfa import MfaStatus, TotpEnrolment, Verification
@@ -73,6 +74,13 @@ class AuthenticationFinish(_Body):
 
 @router.get("")
 def get_status(account_id: AccountId, session: SessionDep, _: Reader) -> MfaStatus:
+    return mfa.status(session, account_id=account_id)
+
+
+@router.post("/unlock")
+def unlock(account_id: AccountId, session: SessionDep, caller: Analyst) -> MfaStatus:
+    """Lift the hard lock (and the window's limit) once support has verified the owner."""
+    mfa.unlock(session, account_id=account_id, actor=caller.actor)
     return mfa.status(session, account_id=account_id)
 
 

@@ -14,16 +14,16 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tradeguard.auth import totp
 from tradeguard.db.session import unit_of_work
 from tradeguard.domains.accounts import mfa
-from tradeguard.domains.accounts.mfa import Method, TooManyAttempts, Verification
+from tradeguard.domains.accounts.mfa import Method, Verification
 from tradeguard.domains.accounts.models import AccountRecoveryCode, MfaAccount
 from tradeguard.engine import audit
 from tradeguard.engine.tables import AuditEntry
-from tradeguard.errors import Conflict, Invalid, NotFound
+from tradeguard.errors import Conflict, Invalid, Locked, NotFound, TooManyAttempts
 from tradeguard.runtime import Runtime
 
 KEY = "s" * 48
@@ -307,6 +307,133 @@ def test_failures_and_the_lock_are_audited_without_the_code(runtime: Runtime) ->
     assert secret not in everything
 
 
+# --- consecutive failures and the hard lock ----------------------------------------------
+
+
+def set_consecutive(runtime: Runtime, count: int, account_id: str = ACCOUNT) -> None:
+    """Skip ahead: the account as if ``count`` failures in a row had happened long ago."""
+    with unit_of_work(runtime.sessions) as session:
+        session.execute(
+            update(MfaAccount)
+            .where(MfaAccount.account_id == account_id)
+            .values(consecutive_failures=count)
+        )
+
+
+def state(runtime: Runtime, at: datetime = T0) -> mfa.MfaStatus:
+    with unit_of_work(runtime.sessions) as session:
+        return mfa.status(session, account_id=ACCOUNT, now=at)
+
+
+def test_a_hundred_failures_in_a_row_lock_codes_whatever_the_pace(runtime: Runtime) -> None:
+    """Every guess a real verification, five per window: the window alone never stops them."""
+    secret = enrolled(runtime)
+    windows = mfa.MAX_CONSECUTIVE_FAILURES // mfa.MAX_FAILURES
+    for window in range(windows):
+        at = T0 + STEP + window * mfa.FAILURE_WINDOW
+        for _ in range(mfa.MAX_FAILURES):
+            assert verify(runtime, "000000", at).reason == "wrong_code"
+    assert state(runtime).consecutive_failures == mfa.MAX_CONSECUTIVE_FAILURES
+    later = T0 + STEP + windows * mfa.FAILURE_WINDOW + timedelta(days=30)
+    with pytest.raises(Locked) as refused:
+        verify(runtime, code_at(secret, later), later)  # a month on, the right code
+    assert refused.value.status == 423
+    assert refused.value.extra == {"consecutive_failures": mfa.MAX_CONSECUTIVE_FAILURES}
+    assert state(runtime, later).hard_locked
+    locks = [r for r in audit_rows(runtime) if r.action == "mfa.hard_lock"]
+    assert [(r.actor, r.after) for r in locks] == [
+        (ACTOR, {"method": "totp", "consecutive_failures": mfa.MAX_CONSECUTIVE_FAILURES})
+    ]
+
+
+def test_the_hundredth_failure_locks_and_is_audited_once(runtime: Runtime) -> None:
+    secret = enrolled(runtime)
+    with unit_of_work(runtime.sessions) as session:
+        codes = mfa.regenerate_recovery_codes(
+            session, account_id=ACCOUNT, secret_key=KEY, actor=ACTOR
+        )
+    set_consecutive(runtime, mfa.MAX_CONSECUTIVE_FAILURES - 2)
+    at = T0 + STEP
+    assert verify(runtime, "000000", at).reason == "wrong_code"
+    assert not state(runtime, at).hard_locked
+    assert use_recovery(runtime, "zzzz-zzzz-zzzz", at).reason == "wrong_code"  # the 100th
+    after = state(runtime, at)
+    assert (after.consecutive_failures, after.hard_locked) == (100, True)
+    assert after.locked_until is None  # not the window: 2 failures in it
+    attempts: list[Callable[[], Verification]] = [
+        lambda: verify(runtime, code_at(secret, at), at),
+        lambda: use_recovery(runtime, codes[0], at),
+        lambda: verify(runtime, "000000", at + timedelta(days=1)),
+    ]
+    for attempt in attempts:
+        with pytest.raises(Locked):
+            attempt()
+    assert state(runtime, at).consecutive_failures == 100  # refusals spend nothing
+    locks = [r for r in audit_rows(runtime) if r.action == "mfa.hard_lock"]
+    assert [r.after for r in locks] == [{"method": "recovery_code", "consecutive_failures": 100}]
+
+
+def test_a_success_before_the_cap_starts_the_count_again(runtime: Runtime) -> None:
+    secret = enrolled(runtime)
+    set_consecutive(runtime, mfa.MAX_CONSECUTIVE_FAILURES - 3)
+    at = T0 + STEP
+    verify(runtime, "000000", at)
+    verify(runtime, "000000", at)
+    assert state(runtime, at).consecutive_failures == mfa.MAX_CONSECUTIVE_FAILURES - 1
+    assert verify(runtime, code_at(secret, at), at).verified
+    assert state(runtime, at).consecutive_failures == 0
+    assert verify(runtime, "000000", at).reason == "wrong_code"
+    after = state(runtime, at)
+    assert (after.consecutive_failures, after.hard_locked) == (1, False)
+    with unit_of_work(runtime.sessions) as session:
+        row = session.scalar(select(MfaAccount).where(MfaAccount.account_id == ACCOUNT))
+        assert row is not None
+        assert row.failed_attempts == 3  # the window still counts the failures before it
+
+
+def test_parallel_guesses_cannot_outrun_the_cap(runtime: Runtime) -> None:
+    enrolled(runtime)
+    set_consecutive(runtime, mfa.MAX_CONSECUTIVE_FAILURES - 3)
+    at = T0 + STEP
+
+    def guess() -> str:
+        try:
+            return verify(runtime, "000000", at).reason or "verified"
+        except Locked:
+            return "hard_locked"
+        except TooManyAttempts:
+            return "window"
+
+    outcomes = in_parallel(10, guess)
+    assert sorted(outcomes) == ["hard_locked"] * 7 + ["wrong_code"] * 3
+    assert len([r for r in audit_rows(runtime) if r.action == "mfa.hard_lock"]) == 1
+
+
+def test_unlock_clears_both_limits_and_is_audited(runtime: Runtime) -> None:
+    secret = enrolled(runtime)
+    at = T0 + STEP
+    for _ in range(mfa.MAX_FAILURES):
+        verify(runtime, "000000", at)
+    set_consecutive(runtime, mfa.MAX_CONSECUTIVE_FAILURES)
+    with pytest.raises(Locked):  # the hard lock answers before the window's limit
+        verify(runtime, code_at(secret, at), at)
+    with unit_of_work(runtime.sessions) as session:
+        mfa.unlock(session, account_id=ACCOUNT, actor="key:ffff0000:support")
+    after = state(runtime, at)
+    assert (after.consecutive_failures, after.hard_locked, after.locked_until) == (0, False, None)
+    assert verify(runtime, code_at(secret, at), at).verified
+    unlocked = [r for r in audit_rows(runtime) if r.action == "mfa.unlock"]
+    assert [(r.actor, r.before, r.after) for r in unlocked] == [
+        (
+            "key:ffff0000:support",
+            {"consecutive_failures": 100, "failed_attempts": 5, "hard_locked": True},
+            {"consecutive_failures": 0, "failed_attempts": 0, "hard_locked": False},
+        )
+    ]
+    with unit_of_work(runtime.sessions) as session, pytest.raises(NotFound):
+        mfa.unlock(session, account_id="nobody", actor=ACTOR)
+
+
 # --- recovery codes ---------------------------------------------------------------------
 
 
@@ -383,6 +510,8 @@ def test_status_of_an_account_never_seen_is_empty(runtime: Runtime) -> None:
         "recovery_codes_left": 0,
         "webauthn_credentials": 0,
         "locked_until": None,
+        "consecutive_failures": 0,
+        "hard_locked": False,
     }
 
 

@@ -2,7 +2,9 @@
 
 The store delegates its users' second factors to TradeGuard. A guessable factor (a 6-digit
 code, a recovery code) spends from one budget per account before it is checked, so parallel
-guesses cannot outrun the limit; a success gives back only the attempt it spent. WebAuthn
+guesses cannot outrun the limit; a success gives back only the attempt it spent. Besides the
+windowed budget, consecutive failures are counted across windows, and at
+``MAX_CONSECUTIVE_FAILURES`` codes are refused until support unlocks the account. WebAuthn
 lives in ``webauthn_flow``. The caller owns the transaction; every change and every failure
 is audited in it, and no code or secret ever reaches the audit log.
 """
@@ -25,12 +27,18 @@ from tradeguard.auth.sealing import Sealer, keyed_digest
 from tradeguard.db.base import UTCDateTime, utcnow
 from tradeguard.domains.accounts.models import AccountRecoveryCode, MfaAccount, WebAuthnCredential
 from tradeguard.engine import audit
-from tradeguard.errors import Conflict, Invalid, NotFound, TradeGuardError
+from tradeguard.errors import Conflict, Invalid, Locked, NotFound, TooManyAttempts
 
 # Five wrong guesses per 15 minutes: each guess covers 3 of 10^6 codes (one step either side),
 # so a patient attacker's odds stay near 0.14 % a day, and every miss is in the audit log.
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
+# NIST SP 800-63B rev. 4, section 3.2.2: no more than 100 consecutive failed attempts on one
+# account. The window alone would still allow 480 guesses a day (about 4 % a month against a
+# 6-digit code); this cap holds at any pace: the 100th failure in a row with no success in
+# between hard-locks codes (TOTP and recovery codes, not WebAuthn) until ``unlock``. Only a
+# successful code verification or an unlock resets the count.
+MAX_CONSECUTIVE_FAILURES = 100
 TOTP_PURPOSE = "tradeguard/account-totp/v1"
 RECOVERY_PURPOSE = "tradeguard/account-recovery/v1"
 TARGET = "account"
@@ -40,11 +48,6 @@ class Method(StrEnum):
     TOTP = "totp"
     RECOVERY_CODE = "recovery_code"
     WEBAUTHN = "webauthn"
-
-
-class TooManyAttempts(TradeGuardError):
-    status = 429
-    title = "Too many attempts"
 
 
 class Verification(BaseModel):
@@ -71,6 +74,8 @@ class MfaStatus(BaseModel):
     recovery_codes_left: int
     webauthn_credentials: int
     locked_until: datetime | None
+    consecutive_failures: int
+    hard_locked: bool
 
 
 def rows_changed(result: Any) -> int:
@@ -113,6 +118,7 @@ def ensure_account(session: Session, account_id: str) -> MfaAccount:
         "account_id": account_id,
         "user_handle": secrets.token_urlsafe(32),
         "failed_attempts": 0,
+        "consecutive_failures": 0,
         "created_at": utcnow(),
     }
     session.execute(insert(MfaAccount).values(row).on_conflict_do_nothing())
@@ -124,8 +130,11 @@ def ensure_account(session: Session, account_id: str) -> MfaAccount:
 # --- the attempt budget ---------------------------------------------------------------
 
 
-def _spend_attempt(session: Session, account_id: str, now: datetime) -> bool:
-    """Take one attempt from the budget, atomically; False when it is spent."""
+def _spend_attempt(session: Session, account_id: str, now: datetime) -> int | None:
+    """Take one attempt from the window's budget and the consecutive count, atomically, in
+    one conditional UPDATE; the consecutive count this attempt makes if it fails, or None
+    when either budget is spent.
+    """
     fresh = or_(
         MfaAccount.failures_since.is_(None), MfaAccount.failures_since <= now - FAILURE_WINDOW
     )
@@ -134,6 +143,7 @@ def _spend_attempt(session: Session, account_id: str, now: datetime) -> bool:
             update(MfaAccount)
             .where(
                 MfaAccount.account_id == account_id,
+                MfaAccount.consecutive_failures < MAX_CONSECUTIVE_FAILURES,
                 or_(fresh, MfaAccount.failed_attempts < MAX_FAILURES),
             )
             .values(
@@ -141,27 +151,37 @@ def _spend_attempt(session: Session, account_id: str, now: datetime) -> bool:
                 failures_since=case(
                     (fresh, literal(now, UTCDateTime())), else_=MfaAccount.failures_since
                 ),
+                consecutive_failures=MfaAccount.consecutive_failures + 1,
             )
+            .returning(MfaAccount.consecutive_failures)
         )
     )
-    return rows_changed(spent) == 1
+    consecutive: int | None = spent.scalar_one_or_none()
+    return consecutive
 
 
 def _refund_attempt(session: Session, account_id: str) -> None:
     """Give back the attempt a success spent, and only that one: the failures before it stay
-    counted, so a user signing in often cannot reopen the window for someone guessing.
+    counted in the window, so a user signing in often cannot reopen it for someone guessing.
+    The consecutive count starts again: a success is what ends a run of failures.
     """
     last = MfaAccount.failed_attempts <= 1
     session.execute(
         _quiet(
             update(MfaAccount)
-            .where(MfaAccount.account_id == account_id, MfaAccount.failed_attempts > 0)
+            .where(MfaAccount.account_id == account_id)
             .values(
-                failed_attempts=MfaAccount.failed_attempts - 1,
+                failed_attempts=case((last, 0), else_=MfaAccount.failed_attempts - 1),
                 failures_since=case((last, None), else_=MfaAccount.failures_since),
+                consecutive_failures=0,
             )
         )
     )
+
+
+def consecutive_failures(session: Session, account_id: str) -> int:
+    query = select(MfaAccount.consecutive_failures).where(MfaAccount.account_id == account_id)
+    return session.scalar(query) or 0
 
 
 def locked_until(session: Session, account_id: str, *, now: datetime) -> datetime | None:
@@ -176,9 +196,21 @@ def locked_until(session: Session, account_id: str, *, now: datetime) -> datetim
     return until if until > now else None
 
 
-def _refuse_when_locked(session: Session, account_id: str, now: datetime) -> None:
-    if _spend_attempt(session, account_id, now):
-        return
+def _spend_or_refuse(session: Session, account_id: str, now: datetime) -> int:
+    """Spend an attempt (see ``_spend_attempt``) or raise the error saying which budget is out."""
+    spent = _spend_attempt(session, account_id, now)
+    if spent is not None:
+        return spent
+    failures = consecutive_failures(session, account_id)
+    if failures >= MAX_CONSECUTIVE_FAILURES:
+        # 423 Locked, not 429: waiting does not help, so there is no Retry-After to give, and
+        # a client that backs off and retries on 429 must not keep hammering an account that
+        # only support can reopen. The store tells the user to use a key or contact support.
+        raise Locked(
+            f"{failures} failed code verifications in a row; codes are refused until support "
+            "unlocks the account (a security key still works)",
+            consecutive_failures=failures,
+        )
     until = locked_until(session, account_id, now=now) or now + FAILURE_WINDOW
     raise TooManyAttempts(
         f"{MAX_FAILURES} failed verifications within {FAILURE_WINDOW.seconds // 60} minutes; "
@@ -222,14 +254,61 @@ def _budgeted(
     now: datetime,
     check: Callable[[], str | None],
 ) -> Verification:
-    """Spend an attempt, run ``check`` (None when the factor is right), refund it on success."""
-    _refuse_when_locked(session, account_id, now)
+    """Spend an attempt, run ``check`` (None when the factor is right), refund it on success.
+
+    The failure that reaches ``MAX_CONSECUTIVE_FAILURES`` is audited as ``mfa.hard_lock``:
+    the conditional spend lets exactly one attempt take the count to the cap.
+    """
+    consecutive = _spend_or_refuse(session, account_id, now)
     reason = check()
     if reason is None:
         _refund_attempt(session, account_id)
         return Verification(verified=True, method=method)
-    return refused(
+    answer = refused(
         session, account_id=account_id, method=method, reason=reason, actor=actor, now=now
+    )
+    if consecutive == MAX_CONSECUTIVE_FAILURES:
+        record(
+            session,
+            action="hard_lock",
+            account_id=account_id,
+            method=method,
+            actor=actor,
+            consecutive_failures=consecutive,
+        )
+    return answer
+
+
+def unlock(session: Session, *, account_id: str, actor: str) -> None:
+    """Support's reset, once the owner is verified another way: clears the hard lock, the
+    consecutive count and the window's budget, and audits what they were.
+    """
+    query = select(MfaAccount.consecutive_failures, MfaAccount.failed_attempts).where(
+        MfaAccount.account_id == account_id
+    )
+    # FOR UPDATE (PostgreSQL) so the audited counts are the ones this reset clears.
+    row = session.execute(query.with_for_update()).first()
+    if row is None:
+        raise NotFound(f"account {account_id} has no second factor")
+    session.execute(
+        _quiet(
+            update(MfaAccount)
+            .where(MfaAccount.account_id == account_id)
+            .values(failed_attempts=0, failures_since=None, consecutive_failures=0)
+        )
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="mfa.unlock",
+        target_type=TARGET,
+        target_id=account_id,
+        before={
+            "consecutive_failures": row.consecutive_failures,
+            "failed_attempts": row.failed_attempts,
+            "hard_locked": row.consecutive_failures >= MAX_CONSECUTIVE_FAILURES,
+        },
+        after={"consecutive_failures": 0, "failed_attempts": 0, "hard_locked": False},
     )
 
 
@@ -501,4 +580,7 @@ def status(session: Session, *, account_id: str, now: datetime | None = None) ->
         recovery_codes_left=codes,
         webauthn_credentials=keys or 0,
         locked_until=locked_until(session, account_id, now=now),
+        consecutive_failures=account.consecutive_failures if account else 0,
+        hard_locked=account is not None
+        and account.consecutive_failures >= MAX_CONSECUTIVE_FAILURES,
     )

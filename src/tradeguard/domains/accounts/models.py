@@ -18,7 +18,7 @@ class MfaAccount(Base):
     """One store account's TOTP state and its failed-verification budget.
 
     The row is what concurrent verifications of one account contend on: the last accepted
-    TOTP step and the attempt counter are only ever changed by conditional UPDATEs.
+    TOTP step and the attempt counters are only ever changed by conditional UPDATEs.
     """
 
     __tablename__ = "mfa_accounts"
@@ -32,6 +32,9 @@ class MfaAccount(Base):
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     failures_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Failed code verifications since the last successful one, across windows: at
+    # ``mfa.MAX_CONSECUTIVE_FAILURES`` codes are refused until support unlocks the account.
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("totp_last_step", sa.BigInteger(), nullable=True),
         sa.Column("failed_attempts", sa.Integer(), nullable=False),
         sa.Column("failures_since", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("consecutive_failures", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mfa_accounts")),
         sa.UniqueConstraint("account_id", name=op.f("uq_mfa_accounts_account_id")),
