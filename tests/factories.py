@@ -36,6 +36,42 @@ def login(
     return event
 
 
+def signup(
+    *,
+    account: str = "new-1",
+    email: str = "jane.doe@example.com",
+    phone: str | None = None,
+    country: str = "DE",
+    ip: str = "198.51.100.7",
+    ip_country: str | None = "DE",
+    device: str | None = "dev-1",
+    card: str | None = None,
+    at: datetime | None = None,
+    minutes: float = 0,
+    event_id: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    moment = (at or T0) + timedelta(minutes=minutes)
+    event: dict[str, Any] = {
+        "id": event_id or f"signup-{next(_ids)}",
+        "occurred_at": moment.isoformat(),
+        "account_id": account,
+        "email": email,
+        "country": country,
+        "ip": ip,
+    }
+    for name, value in (
+        ("phone", phone),
+        ("ip_country", ip_country),
+        ("device_id", device),
+        ("card_fingerprint", card),
+    ):
+        if value is not None:
+            event[name] = value
+    event.update(extra)
+    return event
+
+
 def order(
     *,
     card: str = "card-1",

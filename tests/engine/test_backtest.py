@@ -63,4 +63,5 @@ def test_precision_and_recall_against_labels(runtime: Runtime) -> None:
         assert [r.pack_id for r in rulepacks.list_records(session)] == [
             "login-default",
             "order-default",
+            "signup-default",
         ]

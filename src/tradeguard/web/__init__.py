@@ -18,6 +18,7 @@ from tradeguard.web import (
     models_views,
     operators_views,
     overview,
+    passwords_views,
     rules_views,
 )
 from tradeguard.web.security import PREFIX, SecurityHeaders, refuse_nul
@@ -36,6 +37,7 @@ def install(app: FastAPI) -> None:
         lists_views,
         rules_views,
         models_views,
+        passwords_views,
         audit_views,
         operators_views,
     ):

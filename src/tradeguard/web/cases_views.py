@@ -6,8 +6,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from tradeguard.auth.operators import actor_of
+from tradeguard.domains.accounts import clusters
 from tradeguard.engine import cases, history
 from tradeguard.web.events_views import related_events
 from tradeguard.web.security import PREFIX, AnalystPost, SessionDep, Viewer
@@ -74,9 +76,16 @@ def case(request: Request, session: SessionDep, current: Viewer, case_id: int) -
         case=record,
         e=event,
         related=related_events(session, event, limit=15),
+        cluster=account_cluster(session, event),
         actor=actor_of(current.operator),
         labels=["fraud", "legitimate", "other"],
     )
+
+
+def account_cluster(session: Session, event: history.EventRead) -> clusters.Cluster | None:
+    """The accounts linked to the case's account, when its event names one."""
+    account = event.entities.get("account")
+    return clusters.find_cluster(session, account_id=account) if account else None
 
 
 @router.post("/cases/{case_id}/claim")
