@@ -30,8 +30,11 @@ rules:
 
 def test_precision_and_recall_against_labels(runtime: Runtime) -> None:
     # An attacker hammers "mallory"; a forgetful customer "carol" fails 4 times in a row.
-    for i in range(20):
-        send(runtime, login(account="mallory", success=False, minutes=i * 0.2))
+    for i in range(30):  # from five addresses, so only the account-wide lock-out blocks
+        send(
+            runtime,
+            login(account="mallory", ip=f"203.0.113.{i % 5}", success=False, minutes=i * 0.2),
+        )
     for i in range(4):
         send(runtime, login(account="carol", ip="198.51.100.50", success=False, minutes=i))
     send(runtime, login(account="carol", ip="198.51.100.50", success=True, minutes=5))
@@ -50,14 +53,14 @@ def test_precision_and_recall_against_labels(runtime: Runtime) -> None:
             until=T0 + timedelta(hours=1),
             counters=runtime.counters(session),
         )
-    assert report.events == 25
-    assert report.fraud_events == len(open_cases) == 1  # one block on mallory's 20th failure
+    assert report.events == 35
+    assert report.fraud_events == len(open_cases) == 1  # one block on mallory's 30th failure
     [rule] = report.rules
-    assert rule.hits == 17 + 1  # mallory's 4th..20th failure, carol's 4th
+    assert rule.hits == 27 + 1  # mallory's 4th..30th failure, carol's 4th
     assert rule.fraud_hits == 1
     assert rule.recall == 1.0
     assert rule.precision == 1.0  # only labelled hits count towards precision
-    assert report.flagged.hits == 18
+    assert report.flagged.hits == 28
     with unit_of_work(runtime.sessions) as session:
         assert list(session.scalars(select(VerdictRecord.decision))) == before
         assert [r.pack_id for r in rulepacks.list_records(session)] == [

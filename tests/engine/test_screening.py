@@ -72,17 +72,19 @@ def test_invalid_events_store_nothing(runtime: Runtime) -> None:
 
 def test_brute_force_on_one_account_is_challenged_then_blocked(runtime: Runtime) -> None:
     verdicts = [
-        send(runtime, login(success=False, minutes=i * 0.5, ip=f"203.0.113.{i % 3}"))
-        for i in range(20)
+        send(runtime, login(success=False, minutes=i * 0.5, ip=f"203.0.113.{i % 5}"))
+        for i in range(30)
     ]
     assert all(v.decision is Decision.ALLOW for v in verdicts[:4])
     fifth = verdicts[4]
     assert fifth.decision is Decision.CHALLENGE
     signal = next(s for s in fifth.signals if s.code == "rule.brute_force_account")
-    assert signal.reason == "5 failed logins on this account in 10 minutes, from 3 IP address(es)"
-    assert signal.evidence == {"failures": 5, "ips": 3}
-    assert verdicts[-1].decision is Decision.BLOCK
-    assert "rule.brute_force_account_sustained" in codes(verdicts[-1])
+    assert signal.reason == "5 failed logins on this account in 10 minutes, from 5 IP address(es)"
+    assert signal.evidence == {"failures": 5, "ips": 5}
+    assert all(v.decision is Decision.CHALLENGE for v in verdicts[4:29])  # 6 per IP at most
+    assert verdicts[-1].decision is Decision.BLOCK  # the 30th in 12 hours: Keycloak's lock-out
+    assert "rule.brute_force_account_lock" in codes(verdicts[-1])
+    assert verdicts[-1].recommended_actions == ["notify_account_owner"]
     assert verdicts[-1].case_id is not None
 
 
@@ -158,7 +160,7 @@ def test_block_list_blocks_and_allow_list_overrides_rules(runtime: Runtime) -> N
     assert "known proxy range" in blocked.signals[0].reason
     qa = [send(runtime, login(account="qa-bot", success=False, minutes=i * 0.1)) for i in range(25)]
     assert all(v.decision is Decision.ALLOW for v in qa)
-    assert "rule.brute_force_account_sustained" in codes(qa[-1])
+    assert "rule.brute_force_account_ip" in codes(qa[-1])
 
 
 def test_removed_and_expired_entries_no_longer_match(runtime: Runtime) -> None:
