@@ -33,6 +33,8 @@ def test_the_demo_screens_its_shop_through_the_engine(tmp_path: Path) -> None:
     assert store.events == len(shop)
     assert sum(store.decisions.values()) == len(shop)
     assert store.decisions["block"] > 0
+    assert {e.kind for e in shop} >= {"login", "signup", "order"}
+    assert {e.truth for e in shop if e.kind == "signup"} >= {"normal", "fake_account_farm"}
     assert store.countries >= 15
     runtime = Runtime.start(store.settings)
     try:

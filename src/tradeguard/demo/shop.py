@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tradeguard.domains.accounts.simulate import simulate_logins
+from tradeguard.domains.accounts.simulate_signups import simulate_signups
 from tradeguard.domains.payments.simulate import simulate_orders
 
 ORDER_HISTORY_DAYS = 60  # room for a training window whose chargebacks (7-40 days late) arrived
+NEW_CUSTOMER_SHARE = 0.2  # sign-ups in the window, as a share of the existing customers
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,14 @@ def _logins(seed: int, customers: int, days: int, start: datetime) -> Iterable[D
         yield DemoEvent("login", item.event, item.truth, item.country)
 
 
+def _signups(seed: int, customers: int, days: int, start: datetime) -> Iterable[DemoEvent]:
+    """New customers signing up during the window, with fake-account farms and rings."""
+    end, newcomers = start + timedelta(days=days), max(10, int(customers * NEW_CUSTOMER_SHARE))
+    for item in simulate_signups(seed=seed, customers=newcomers, days=days, start=start):
+        if datetime.fromisoformat(item.event["occurred_at"]) < end:
+            yield DemoEvent("signup", item.event, item.truth, item.country)
+
+
 def order_history_start(days: int, start: datetime) -> datetime:
     """Where the order history begins: ``ORDER_HISTORY_DAYS`` (or the window) before its end."""
     return start + timedelta(days=days) - timedelta(days=max(days, ORDER_HISTORY_DAYS))
@@ -53,7 +63,7 @@ def _orders(seed: int, customers: int, days: int, start: datetime) -> Iterable[D
             yield DemoEvent(item.kind, item.event, item.truth, item.country)
 
 
-SOURCES: tuple[Source, ...] = (_logins, _orders)
+SOURCES: tuple[Source, ...] = (_logins, _signups, _orders)
 
 
 def traffic(*, seed: int, customers: int, days: int, start: datetime) -> list[DemoEvent]:
