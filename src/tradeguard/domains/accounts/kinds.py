@@ -98,6 +98,7 @@ LOGIN = register_kind(
         description="A login attempt on a buyer, seller or staff account.",
         rule_fields=_rule_fields,
         history=_history,
+        # Only what the default pack reads: each observation is a row written per login.
         counters=(
             # per account: brute force, and which IPs it came from
             *_per("login.attempt", None, _ip, "account"),
@@ -107,14 +108,12 @@ LOGIN = register_kind(
             *_per("login.success", _succeeded, None, "account_device", "account_ip"),
             *_per("login.success", _succeeded, None, "account_country"),
             # one source trying many accounts: spraying and stuffing
-            *_per("login.attempt", None, _account, "ip", "ip_subnet", "device", "user_agent"),
             *_per("login.failure", _failed, _account, "ip", "ip_subnet", "device", "user_agent"),
-            *_per("login.success", _succeeded, _account, "ip", "ip_subnet", "device"),
-            *_per("login.unknown_account", _unknown_account, _account, "ip", "ip_subnet"),
+            *_per("login.success", _succeeded, _account, "ip_subnet", "device"),
+            *_per("login.attempt", None, _account, "ip", "user_agent"),
+            *_per("login.unknown_account", _unknown_account, _account, "ip"),
             # store-wide rates, to see a distributed wave no single source reveals
-            *_per("login.attempt", None, None, "store"),
             *_per("login.failure", _failed, None, "store"),
-            *_per("login.unknown_account", _unknown_account, None, "store"),
         ),
     )
 )

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from ipaddress import ip_address
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from tradeguard.domains.accounts.geo import country_distance_km, haversine_km, ip_country
@@ -87,22 +87,29 @@ def login_history(session: Session, event: Event) -> dict[str, Any]:
     return history
 
 
+# Built once: the hot path only binds values (see engine/writes.py for the same habit).
+_PREVIOUS = (
+    select(EventRecord.occurred_at, EventRecord.payload)
+    .join(EventEntity, EventEntity.event_pk == EventRecord.id)
+    .where(
+        EventEntity.entity_type == "account",
+        EventEntity.entity_value == bindparam("account"),
+        # ``kind || ''`` hides the (kind, occurred_at) index: SQLite has no statistics
+        # until ANALYZE and would walk every login in the window instead of the account's.
+        (EventRecord.kind + "") == "login",
+        EventRecord.occurred_at < bindparam("before"),
+        EventRecord.occurred_at >= bindparam("since"),
+    )
+    .order_by(EventRecord.occurred_at.desc())
+    .limit(MAX_LOGINS)
+)
+
+
 def _previous_successes(
     session: Session, account_id: str, before: datetime
 ) -> list[tuple[datetime, dict[str, Any]]]:
-    rows = session.execute(
-        select(EventRecord.occurred_at, EventRecord.payload)
-        .join(EventEntity, EventEntity.event_pk == EventRecord.id)
-        .where(
-            EventEntity.entity_type == "account",
-            EventEntity.entity_value == account_id,
-            EventRecord.kind == "login",
-            EventRecord.occurred_at < before,
-            EventRecord.occurred_at >= before - LOOKBACK,
-        )
-        .order_by(EventRecord.occurred_at.desc())
-        .limit(MAX_LOGINS)
-    ).all()
+    params = {"account": account_id, "before": before, "since": before - LOOKBACK}
+    rows = session.execute(_PREVIOUS, params).all()
     return [(at, payload) for at, payload in rows if payload.get("success") is True]
 
 
