@@ -87,15 +87,25 @@ def login_history(session: Session, event: Event) -> dict[str, Any]:
     return history
 
 
-# Built once: the hot path only binds values (see engine/writes.py for the same habit).
+MAX_ROWS = 2000  # the account's newest events of any kind scanned for those logins
+# Built once, so the hot path only binds values (engine/writes.py does the same). The inner
+# LIMIT makes the account's own entity rows the starting point on every planner: without
+# statistics (a new SQLite file, a PostgreSQL table before autovacuum's first ANALYZE) both
+# would otherwise walk every login in the window. ``kind || ''`` keeps SQLite off the
+# (kind, occurred_at) index for the same reason. An account under a long attack may have
+# more than MAX_ROWS newer failures; its history then looks empty, which only makes the
+# travel and hour checks quieter.
+_MINE = (
+    select(EventEntity.event_pk)
+    .where(EventEntity.entity_type == "account", EventEntity.entity_value == bindparam("account"))
+    .order_by(EventEntity.event_pk.desc())
+    .limit(MAX_ROWS)
+    .subquery()
+)
 _PREVIOUS = (
     select(EventRecord.occurred_at, EventRecord.payload)
-    .join(EventEntity, EventEntity.event_pk == EventRecord.id)
+    .join(_MINE, _MINE.c.event_pk == EventRecord.id)
     .where(
-        EventEntity.entity_type == "account",
-        EventEntity.entity_value == bindparam("account"),
-        # ``kind || ''`` hides the (kind, occurred_at) index: SQLite has no statistics
-        # until ANALYZE and would walk every login in the window instead of the account's.
         (EventRecord.kind + "") == "login",
         EventRecord.occurred_at < bindparam("before"),
         EventRecord.occurred_at >= bindparam("since"),
