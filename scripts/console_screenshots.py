@@ -46,6 +46,16 @@ def tour(page: Page, served: Served, out: Path) -> None:
     shoot(page, out, "cases")
     page.locator("main table tbody tr td a").first.click()
     shoot(page, out, "case", full=True)
+    page.goto(f"{base}/cases?kind=signup")
+    page.locator("main table tbody tr td a").first.click()
+    shoot(page, out, "case-signup-cluster", full=True)
+    show_takeover(page, base, out)
+    page.goto(f"{base}/passwords")
+    page.get_by_label("Password", exact=True).fill("Summer2024!shop")
+    page.get_by_label("User name (optional)").fill("anna.meyer")
+    page.get_by_role("button", name="Check").click()
+    page.locator("#password-result > *").first.wait_for()
+    shoot(page, out, "passwords")
     page.goto(f"{base}/lists")
     shoot(page, out, "lists")
     page.goto(f"{base}/rules/login-default/diff?a=1&b=2")
@@ -54,7 +64,7 @@ def tour(page: Page, served: Served, out: Path) -> None:
     since = (datetime.now(UTC) - timedelta(days=14)).date().isoformat()
     page.get_by_label("From").fill(since)
     page.get_by_role("button", name="Run back-test").click()
-    page.locator("#backtest article").wait_for()
+    page.locator("#backtest article").wait_for(timeout=300_000)  # 14 days of logins
     page.locator("#backtest").scroll_into_view_if_needed()
     shoot(page, out, "backtest")
     page.goto(f"{base}/audit?q=case.resolve")
@@ -62,6 +72,22 @@ def tour(page: Page, served: Served, out: Path) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{base}/")
     shoot(page, out, "overview-phone")
+
+
+def show_takeover(page: Page, base: str, out: Path) -> None:
+    """A login verdict that recommends revoking sessions: the first held login that has one."""
+    for decision in ("review", "block"):
+        page.goto(f"{base}/events?kind=login&decision={decision}")
+        links = page.locator("#results tbody tr td a[href*='/events/login/']")
+        for href in [links.nth(i).get_attribute("href") for i in range(links.count())]:
+            page.goto(f"{served_origin(page)}{href}")
+            if page.get_by_text("Recommended:").count():
+                shoot(page, out, "verdict-login-takeover", full=True)
+                return
+
+
+def served_origin(page: Page) -> str:
+    return "/".join(page.url.split("/")[:3])
 
 
 def main() -> None:

@@ -345,3 +345,39 @@ def test_the_verdict_page_shows_the_models_explanation(console: Console, runtime
     assert len(shadow.evidence["top_features"]) == len(live.evidence["top_features"])
     assert "<style" not in page.text  # CSP: no inline styles
     assert "style=" not in page.text
+
+
+def test_a_takeover_shows_what_to_do_on_its_verdict_and_case(
+    console: Console, runtime: Runtime
+) -> None:
+    start = utcnow() - timedelta(days=3)
+    for day in range(3):
+        send(runtime, login(account="erin", at=start + timedelta(days=day), event_id=f"own-{day}"))
+    for k in range(4):
+        send(
+            runtime,
+            login(
+                account="erin",
+                ip="5.9.1.1",
+                device="x",
+                success=False,
+                at=start + timedelta(days=2, hours=1, minutes=k),
+            ),
+        )
+    taken = send(
+        runtime,
+        login(
+            account="erin",
+            ip="5.9.1.1",
+            device="x",
+            event_id="ato-1",
+            at=start + timedelta(days=2, hours=1, minutes=5),
+        ),
+    )
+    assert taken.case_id is not None
+    viewer = console.signed_in("viewer")
+    expected = "revoke sessions, reset password, notify account owner."
+    assert expected in viewer.get("/console/events/login/ato-1").text
+    assert expected in viewer.get(f"/console/cases/{taken.case_id}").text
+    ordinary = viewer.get("/console/events/login/own-0").text
+    assert "Recommended:" not in ordinary
