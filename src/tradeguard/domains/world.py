@@ -6,6 +6,29 @@ one demo shop, without one domain importing another's internals.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+
+class Simulated(Protocol):
+    @property
+    def event(self) -> dict[str, Any]: ...
+
+
+S = TypeVar("S", bound=Simulated)
+
+
+def in_window(traffic: Iterable[S], end: datetime) -> list[S]:
+    """Simulated events in time order (ties by id), without those at or after ``end``.
+
+    Attacks that start near the end run past it; what happens after the window is unseen.
+    """
+    timed = [(datetime.fromisoformat(s.event["occurred_at"]), s) for s in traffic]
+    timed.sort(key=lambda pair: (pair[0], pair[1].event["id"]))
+    return [s for at, s in timed if at < end]
+
+
 # Where the shop's customers live (weight ~ share of customers) and first octets of IPv4
 # blocks that regional registries allocated there. Plausible, not a geolocation database.
 # Only /8s with no private, shared, link-local or documentation block inside them (so not

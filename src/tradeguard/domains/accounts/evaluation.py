@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from tradeguard.domains.accounts.simulate import simulate_logins
+from tradeguard.domains.accounts.simulate_signups import simulate_signups
 from tradeguard.engine.service import ingest
 from tradeguard.runtime import Runtime
 
@@ -31,4 +32,15 @@ def decisions_by_truth(rt: Runtime, *, seed: int, customers: int) -> dict[str, C
         elif item.truth == "normal" and account in taken_over:
             key = AFTER_TAKEOVER
         tally[key][verdict.decision.value] += 1
+    return dict(tally)
+
+
+def signup_decisions_by_truth(rt: Runtime, *, seed: int, customers: int) -> dict[str, Counter[str]]:
+    """For each sign-up truth ("normal", "fake_account_farm"...), its events' decisions."""
+    tally: dict[str, Counter[str]] = defaultdict(Counter)
+    for item in simulate_signups(seed=seed, customers=customers):
+        verdict = ingest(
+            rt.sessions, kind="signup", raw=item.event, actor="eval", counters=rt.counters
+        )
+        tally[item.truth][verdict.decision.value] += 1
     return dict(tally)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tradeguard.domains.world import ATTACK_ORIGINS, CUSTOMER_COUNTRIES
+from tradeguard.domains.world import ATTACK_ORIGINS, CUSTOMER_COUNTRIES, in_window
 
 BROWSERS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36",
@@ -352,7 +352,4 @@ def simulate_logins(
         *sim.takeover(scale * 2),
         *sim.phished_takeover(scale * 2),
     ]
-    end = start + timedelta(days=days)
-    timed = [(datetime.fromisoformat(s.event["occurred_at"]), s) for s in traffic]
-    # Attacks that started near the end run past it; what happens after the window is unseen.
-    return [s for at, s in sorted(timed, key=lambda p: (p[0], p[1].event["id"])) if at < end]
+    return in_window(traffic, start + timedelta(days=days))

@@ -20,7 +20,7 @@ from typing import Any
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
-from tradeguard.domains.world import ATTACK_ORIGINS, CUSTOMER_COUNTRIES
+from tradeguard.domains.world import ATTACK_ORIGINS, CUSTOMER_COUNTRIES, in_window
 
 BROWSERS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36",
@@ -297,7 +297,7 @@ def simulate_signups(
     days: int = 14,
     start: datetime = datetime(2026, 11, 1, tzinfo=UTC),
 ) -> list[SimulatedSignup]:
-    """All traffic in time order; attack volumes scale with the number of customers."""
+    """All traffic in the window, in time order; attack volumes scale with the customers."""
     sim = SignupSimulator(seed=seed, customers=customers, days=days, start=start)
     scale = max(1, customers // 250)
     traffic = [
@@ -307,6 +307,4 @@ def simulate_signups(
         *sim.ring(scale * 2),
         *sim.mailbox_variants(scale * 2),
     ]
-    return sorted(
-        traffic, key=lambda s: (datetime.fromisoformat(s.event["occurred_at"]), s.event["id"])
-    )
+    return in_window(traffic, start + timedelta(days=days))
