@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tradeguard.auth.models import ConsoleSession, Operator
-from tradeguard.db.base import utcnow
+from tradeguard.db.base import rows_changed, utcnow
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
@@ -136,4 +136,4 @@ def end_others(session: Session, current: Current) -> int:
         )
         .values(ended_at=utcnow())
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return rows_changed(result)

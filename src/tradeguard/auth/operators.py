@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from tradeguard.auth import passwords, totp
 from tradeguard.auth.models import ConsoleSession, Operator, RecoveryCode
-from tradeguard.auth.sealing import Sealer, keyed_digest
-from tradeguard.db.base import utcnow
+from tradeguard.auth.sealing import Sealer
+from tradeguard.db.base import rows_changed, utcnow
 from tradeguard.engine import audit
 from tradeguard.errors import Conflict, Invalid, NotFound, Unauthorized
 
@@ -246,10 +246,9 @@ def check_second_factor(
 def _use_recovery_code(
     session: Session, operator: Operator, code: str, secret_key: str, now: datetime
 ) -> bool:
-    normal = totp.normalise_recovery_code(code)
-    if len(normal) != 12:
+    digest = totp.recovery_code_digest(secret_key, RECOVERY_PURPOSE, code)
+    if digest is None:
         return False
-    digest = keyed_digest(secret_key, RECOVERY_PURPOSE, normal)
     # A conditional UPDATE, so two requests racing on one code cannot both use it.
     used = session.execute(
         update(RecoveryCode)
@@ -260,7 +259,7 @@ def _use_recovery_code(
         )
         .values(used_at=now)
     )
-    if used.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(used) != 1:
         return False
     left = session.scalar(
         select(RecoveryCode.id)
@@ -333,10 +332,10 @@ def new_recovery_codes(
     """Replace every recovery code; the plaintexts are returned once and never stored."""
     now = utcnow()
     _retire_recovery_codes(session, operator, now)
-    codes = totp.new_recovery_codes()
-    for code in codes:
-        digest = keyed_digest(secret_key, RECOVERY_PURPOSE, totp.normalise_recovery_code(code))
+    issued = totp.issue_recovery_codes(secret_key, RECOVERY_PURPOSE)
+    for _, digest in issued:
         session.add(RecoveryCode(operator_id=operator.id, code_digest=digest, created_at=now))
+    codes = [code for code, _ in issued]
     audit.record(
         session,
         actor=actor,

@@ -10,6 +10,8 @@ from datetime import datetime
 import pyotp
 import segno
 
+from tradeguard.auth.sealing import keyed_digest
+
 ISSUER = "TradeGuard"
 # RFC 6238's defaults, the only ones every authenticator app honours: HMAC-SHA1, 30 s, 6 digits.
 DIGITS = 6
@@ -17,6 +19,7 @@ STEP_SECONDS = 30
 # One 30-second step either side covers phone clocks that drift, and no more.
 VALID_WINDOW = 1
 RECOVERY_CODES = 10
+RECOVERY_CODE_LENGTH = 12  # without the dashes
 _CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 
 
@@ -64,3 +67,23 @@ def new_recovery_codes() -> list[str]:
 
 def normalise_recovery_code(code: str) -> str:
     return code.strip().lower().replace(" ", "").replace("-", "")
+
+
+def recovery_code_digest(secret_key: str, purpose: str, code: str) -> str | None:
+    """What a recovery code is stored and looked up by; None for text that cannot be one.
+
+    A keyed digest (HMAC), not a slow hash: ~59 random bits per code need a secret to be
+    unguessable, not work. ``purpose`` keeps operators' and store accounts' codes apart.
+    """
+    normal = normalise_recovery_code(code)
+    if len(normal) != RECOVERY_CODE_LENGTH:
+        return None
+    return keyed_digest(secret_key, purpose, normal)
+
+
+def issue_recovery_codes(secret_key: str, purpose: str) -> list[tuple[str, str]]:
+    """New codes, each with the digest to store; the plaintexts are shown once, never kept."""
+    return [
+        (code, keyed_digest(secret_key, purpose, normalise_recovery_code(code)))
+        for code in new_recovery_codes()
+    ]

@@ -15,16 +15,16 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import CursorResult, Update, case, delete, func, literal, or_, select, update
+from sqlalchemy import Update, case, delete, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from tradeguard.auth import totp
-from tradeguard.auth.sealing import Sealer, keyed_digest
-from tradeguard.db.base import UTCDateTime, utcnow
+from tradeguard.auth.sealing import Sealer
+from tradeguard.db.base import UTCDateTime, rows_changed, utcnow
 from tradeguard.domains.accounts.models import AccountRecoveryCode, MfaAccount, WebAuthnCredential
 from tradeguard.engine import audit
 from tradeguard.errors import Conflict, Invalid, Locked, NotFound, TooManyAttempts
@@ -76,10 +76,6 @@ class MfaStatus(BaseModel):
     locked_until: datetime | None
     consecutive_failures: int
     hard_locked: bool
-
-
-def rows_changed(result: Any) -> int:
-    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def _quiet(statement: Update) -> Update:
@@ -443,11 +439,6 @@ def disable_totp(session: Session, *, account_id: str, actor: str) -> None:
 # --- recovery codes -------------------------------------------------------------------
 
 
-def _digest(secret_key: str, code: str) -> str:
-    """A keyed digest (HMAC): ~59 random bits per code need a secret, not a slow hash."""
-    return keyed_digest(secret_key, RECOVERY_PURPOSE, totp.normalise_recovery_code(code))
-
-
 def regenerate_recovery_codes(
     session: Session, *, account_id: str, secret_key: str, actor: str
 ) -> list[str]:
@@ -456,13 +447,12 @@ def regenerate_recovery_codes(
     now = utcnow()
     unused = recovery_codes_left(session, account_id=account_id)
     session.execute(delete(AccountRecoveryCode).where(AccountRecoveryCode.account_id == account_id))
-    codes = totp.new_recovery_codes()
+    issued = totp.issue_recovery_codes(secret_key, RECOVERY_PURPOSE)
     session.add_all(
-        AccountRecoveryCode(
-            account_id=account_id, code_digest=_digest(secret_key, c), created_at=now
-        )
-        for c in codes
+        AccountRecoveryCode(account_id=account_id, code_digest=digest, created_at=now)
+        for _, digest in issued
     )
+    codes = [code for code, _ in issued]
     record(
         session,
         action="recovery_codes_regenerate",
@@ -487,11 +477,12 @@ def recovery_codes_left(session: Session, *, account_id: str) -> int:
 def _recovery_reason(
     session: Session, account_id: str, code: str, secret_key: str, now: datetime
 ) -> str | None:
-    if len(totp.normalise_recovery_code(code)) != 12:
+    digest = totp.recovery_code_digest(secret_key, RECOVERY_PURPOSE, code)
+    if digest is None:
         return "wrong_code"
     mine = (
         AccountRecoveryCode.account_id == account_id,
-        AccountRecoveryCode.code_digest == _digest(secret_key, code),
+        AccountRecoveryCode.code_digest == digest,
     )
     # Conditional, so two requests racing on one code cannot both use it.
     used = session.execute(

@@ -41,7 +41,7 @@ from webauthn.helpers.structs import (
 )
 
 from tradeguard.config import Settings
-from tradeguard.db.base import utcnow
+from tradeguard.db.base import rows_changed, utcnow
 from tradeguard.domains.accounts import mfa
 from tradeguard.domains.accounts.mfa import Method, Verification
 from tradeguard.domains.accounts.models import WebAuthnChallenge, WebAuthnCredential
@@ -155,7 +155,7 @@ def _redeem(
         .where(WebAuthnChallenge.id == row.id)
         .execution_options(synchronize_session=False)
     )
-    if mfa.rows_changed(taken) != 1:
+    if rows_changed(taken) != 1:
         return "challenge_unknown"  # a concurrent request presented it first
     session.expunge(row)
     return "challenge_expired" if expires_at <= now else redeemed
@@ -369,7 +369,7 @@ def _advance_sign_count(session: Session, row: WebAuthnCredential, new: int, now
         .values(sign_count=new, last_used_at=now)
         .execution_options(synchronize_session=False)
     )
-    return mfa.rows_changed(result) == 1
+    return rows_changed(result) == 1
 
 
 def verify_authentication(

@@ -16,7 +16,6 @@ from typing import Any, cast
 from sqlalchemy import (
     BigInteger,
     CompoundSelect,
-    CursorResult,
     Insert,
     Integer,
     Select,
@@ -33,7 +32,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from tradeguard.db.base import to_micros
+from tradeguard.db.base import rows_changed, to_micros
 from tradeguard.engine.counters.base import (
     CounterQuery,
     CounterUnavailable,
@@ -132,7 +131,7 @@ class SqlCounterStore:
             result = self.session.connection().execute(statement)
         except _UNREACHABLE as exc:
             raise _unavailable(exc) from exc
-        return int(cast(CursorResult[Any], result).rowcount)
+        return rows_changed(result)
 
 
 def _numbered(slots: dict[tuple[str, int], int], hi: int) -> dict[str, Any]:
