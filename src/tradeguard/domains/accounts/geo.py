@@ -33,6 +33,12 @@ def ip_country(ip: IPv4Address | IPv6Address) -> str | None:
     return iptocc.country_code(str(ip))
 
 
+def country_of(reported: str | None, ip: IPv4Address | IPv6Address) -> str | None:
+    """The country the store's edge reported, else the registries' (coarser) answer."""
+    return reported or ip_country(ip)
+
+
+@lru_cache(maxsize=8192)  # entities and rule fields both ask, and ip_network() is not cheap
 def subnet(ip: IPv4Address | IPv6Address) -> str:
     """The /24 (IPv4) or /48 (IPv6) an address sits in: one household, office or proxy pool."""
     prefix = 24 if ip.version == 4 else 48

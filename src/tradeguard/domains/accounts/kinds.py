@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from tradeguard.domains.accounts.geo import ip_country, subnet
+from tradeguard.domains.accounts.geo import country_of, subnet
 from tradeguard.domains.accounts.login_history import login_history
 from tradeguard.domains.accounts.schemas import LoginPayload
 from tradeguard.engine.events import CounterSpec, EventKind, register_kind
@@ -21,11 +21,6 @@ STORE = "all"
 def _pair(account: str, other: str) -> str:
     """Length-prefixed, so ("a|b", "c") and ("a", "b|c") can never meet in one counter."""
     return f"{len(account)}:{account}|{other}"
-
-
-def country_of(login: LoginPayload) -> str | None:
-    """The country the edge reported, else the registries' answer for the address."""
-    return login.ip_country or ip_country(login.ip)
 
 
 def _agent(login: LoginPayload) -> str | None:
@@ -47,7 +42,7 @@ def _entities(login: LoginPayload) -> dict[str, str]:
     if login.device_id:
         entities["device"] = login.device_id
         entities["account_device"] = _pair(account, login.device_id)
-    if country := country_of(login):
+    if country := country_of(login.ip_country, login.ip):
         entities["account_country"] = _pair(account, country)
     if agent := _agent(login):
         entities["user_agent"] = agent
@@ -56,7 +51,7 @@ def _entities(login: LoginPayload) -> dict[str, str]:
 
 def _rule_fields(login: LoginPayload) -> dict[str, Any]:
     return {
-        "ip_country": country_of(login),
+        "ip_country": country_of(login.ip_country, login.ip),
         "ip_country_source": "edge" if login.ip_country else "iptocc",
         "ip_subnet": subnet(login.ip),
     }
@@ -82,10 +77,6 @@ def _ip(login: LoginPayload) -> str:
     return str(login.ip)
 
 
-def _history(session: Any, event: Any) -> dict[str, Any]:
-    return login_history(session, event)
-
-
 def _per(metric: str, when: Any, distinct: Any, *entities: str) -> tuple[CounterSpec, ...]:
     return tuple(CounterSpec(metric, e, when=when, distinct=distinct) for e in entities)
 
@@ -97,7 +88,7 @@ LOGIN = register_kind(
         entities=_entities,
         description="A login attempt on a buyer, seller or staff account.",
         rule_fields=_rule_fields,
-        history=_history,
+        history=login_history,
         # Only what the default pack reads: each observation is a row written per login.
         counters=(
             # per account: brute force, and which IPs it came from

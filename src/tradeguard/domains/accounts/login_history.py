@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from tradeguard.domains.accounts.geo import country_distance_km, haversine_km, ip_country
+from tradeguard.domains.accounts.geo import country_distance_km, country_of, haversine_km
 from tradeguard.domains.accounts.schemas import LoginPayload
 from tradeguard.engine.events import Event
 from tradeguard.engine.tables import EventEntity, EventRecord
@@ -39,13 +39,11 @@ class Place:
 
     @staticmethod
     def of(fields: dict[str, Any]) -> Place:
-        country = fields.get("ip_country")
-        if country is None:
-            try:
-                country = ip_country(ip_address(str(fields.get("ip"))))
-            except ValueError:
-                country = None
-        return Place(country, fields.get("latitude"), fields.get("longitude"))
+        try:
+            where = country_of(fields.get("ip_country"), ip_address(str(fields.get("ip"))))
+        except ValueError:  # a stored login always has an address; be safe all the same
+            where = fields.get("ip_country")
+        return Place(where, fields.get("latitude"), fields.get("longitude"))
 
     @property
     def point(self) -> tuple[float, float] | None:

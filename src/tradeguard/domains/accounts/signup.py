@@ -17,7 +17,7 @@ from disposable_email_domains import blocklist
 from email_validator import EmailNotValidError, validate_email
 from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
 
-from tradeguard.domains.accounts.geo import ip_country, subnet
+from tradeguard.domains.accounts.geo import country_of, subnet
 from tradeguard.domains.accounts.kinds import STORE
 from tradeguard.domains.accounts.schemas import SignupPayload
 from tradeguard.engine.events import CounterSpec, EventKind, register_kind
@@ -131,11 +131,6 @@ def _phone(signup: SignupPayload) -> PhoneFacts | None:
     return phone_facts(signup.phone, signup.country) if signup.phone else None
 
 
-def country_of_ip(signup: SignupPayload) -> str | None:
-    """The edge's answer when the store sent one, else the registries' (coarser) one."""
-    return signup.ip_country or ip_country(signup.ip)
-
-
 def _entities(signup: SignupPayload) -> dict[str, str]:
     email, phone = email_facts(signup.email), _phone(signup)
     found = {
@@ -160,7 +155,7 @@ def _differs(a: str | None, b: str | None) -> bool:
 def _rule_fields(signup: SignupPayload) -> dict[str, Any]:
     """What rules read as ``event.derived``: the facts, and the country comparisons."""
     email, phone = email_facts(signup.email), _phone(signup)
-    ip_cc = country_of_ip(signup)
+    ip_cc = country_of(signup.ip_country, signup.ip)
     phone_cc = phone.country if phone else None
     return {
         "account_type": signup.account_type,
