@@ -11,7 +11,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from tradeguard.api.passwords import check_password
 from tradeguard.domains.accounts import password_policy
 from tradeguard.domains.accounts.schemas import PasswordCheck, PasswordContext, PasswordPolicyRead
 from tradeguard.web.forms import blank_none
@@ -46,7 +45,7 @@ def check(
     body = PasswordCheck.model_validate(
         {"password": password, "with_second_factor": with_second_factor, "context": context}
     )
-    result = check_password(body, runtime.settings)
+    result = password_policy.check(body, breach_corpus=runtime.settings.breached_passwords_path)
     if request.headers.get("hx-request") == "true":
         return templates.TemplateResponse(request, "_password_result.html", {"result": result})
     return page(

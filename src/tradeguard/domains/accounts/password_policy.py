@@ -7,24 +7,28 @@ composition rules and no expiry: rev. 4 forbids both. Pure functions: nothing is
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from tradeguard.domains.accounts.breached import BreachCorpus, breach_count
+from tradeguard.domains.accounts.breached import BreachCorpus, breach_count, open_corpus
 from tradeguard.domains.accounts.schemas import (
+    PasswordCheck,
     PasswordCheckResult,
     PasswordContext,
     PasswordPolicyRead,
     PasswordReason,
 )
 
+log = logging.getLogger(__name__)
 MIN_LENGTH = 15  # rev. 4: the password is the only authenticator
 MIN_LENGTH_WITH_SECOND_FACTOR = 8  # rev. 4: the password is one factor of several
 MAX_LENGTH = 256  # rev. 4 asks for at least 64
@@ -233,3 +237,24 @@ def assess(
         breached_count=count,
         policy=policy,
     )
+
+
+def check(request: PasswordCheck, *, breach_corpus: Path | None) -> PasswordCheckResult:
+    """The use case the API and the console share; the corpus is looked at on each use.
+
+    Nothing about a check is stored or audited: it changes nothing, and a log of checks would
+    be a log of people's password attempts. The log line carries the outcome only.
+    """
+    result = assess(
+        request.password.get_secret_value(),
+        with_second_factor=request.with_second_factor,
+        context=request.context,
+        breaches=open_corpus(breach_corpus) if breach_corpus is not None else None,
+    )
+    log.debug(
+        "password check: acceptable=%s score=%d reasons=%s",
+        result.acceptable,
+        result.score,
+        ",".join(r.code for r in result.reasons) or "-",
+    )
+    return result
