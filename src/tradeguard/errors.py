@@ -14,6 +14,11 @@ class TradeGuardError(Exception):
         self.detail = detail
         self.extra = extra
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides the problem+json body."""
+        return {}
+
 
 class Invalid(TradeGuardError):
     status = 422
@@ -73,6 +78,10 @@ class TooManyAttempts(TradeGuardError):
             extra["retry_after"] = retry_after
         super().__init__(detail, **extra)
         self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
 class Unavailable(TradeGuardError):

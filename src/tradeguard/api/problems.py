@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from tradeguard.errors import TooManyAttempts, TradeGuardError, readable
+from tradeguard.errors import TradeGuardError, readable
 
 log = logging.getLogger("tradeguard.api")
 PROBLEM = "application/problem+json"
@@ -40,8 +40,7 @@ def install(app: FastAPI, *, pages: tuple[str, PageRenderer] | None = None) -> N
     @app.exception_handler(TradeGuardError)
     async def _ours(request: Request, exc: TradeGuardError) -> Response:
         response = respond(request, exc.status, exc.title, exc.detail, **exc.extra)
-        if isinstance(exc, TooManyAttempts) and exc.retry_after is not None:
-            response.headers["Retry-After"] = str(exc.retry_after)
+        response.headers.update(exc.headers)
         return response
 
     @app.exception_handler(RequestValidationError)
