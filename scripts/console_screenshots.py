@@ -1,9 +1,11 @@
 """Screenshots of the console's main pages on the demo shop, for the README and docs.
 
     .venv/bin/python scripts/console_screenshots.py [--out docs/screenshots] [--customers 3000]
+        [--only verdict-email]
 
 Builds the demo store in a temporary folder, serves it, signs in through the real forms in
-Debian's Chromium and saves one PNG per page (and the overview at phone width).
+Debian's Chromium and saves one PNG per page (and the overview at phone width); ``--only``
+retakes one picture without the whole tour.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ def tour(page: Page, served: Served, out: Path) -> None:
     page.locator("#results tbody tr td a").first.click()
     page.locator("article.model-explanation").first.scroll_into_view_if_needed()
     shoot(page, out, "verdict-order", full=True)
+    show_phishing(page, base, out)
     page.goto(f"{base}/models")
     shoot(page, out, "models")
     page.goto(f"{base}/cases")
@@ -86,6 +89,21 @@ def show_takeover(page: Page, base: str, out: Path) -> None:
                 return
 
 
+def show_phishing(page: Page, base: str, out: Path) -> None:
+    """A quarantined message whose link says one site and opens another: the panel marks both."""
+    page.goto(f"{base}/events?kind=email&decision=block")
+    links = page.locator("#results tbody tr td a[href*='/events/email/']")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    for href in hrefs:
+        page.goto(f"{served_origin(page)}{href}")
+        if page.locator("#mail-message tr.flagged").count():
+            break
+    shoot(page, out, "verdict-email", full=True)
+
+
+ONLY = {"verdict-email": show_phishing}
+
+
 def served_origin(page: Page) -> str:
     return "/".join(page.url.split("/")[:3])
 
@@ -94,6 +112,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--customers", type=int, default=3000)
+    parser.add_argument("--only", choices=sorted(ONLY), help="take this one picture")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with (
@@ -103,7 +122,11 @@ def main() -> None:
     ):
         browser = launch(playwright)
         page = browser.new_page(viewport={"width": 1280, "height": 860})
-        tour(page, served, args.out)
+        if args.only:
+            sign_in(page, served, served.operator("admin"))
+            ONLY[args.only](page, f"{served.url}/console", args.out)
+        else:
+            tour(page, served, args.out)
         browser.close()
 
 

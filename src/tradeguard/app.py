@@ -14,6 +14,7 @@ from tradeguard.api import (
     cases,
     events,
     lists,
+    mail,
     mfa,
     models,
     passwords,
@@ -53,7 +54,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     if runtime is not None:
         app.state.runtime = runtime
     problems.install(app, pages=(CONSOLE, console_errors.render))
-    for module in (events, cases, accounts, lists, rules, models, passwords, admin, mfa):
+    # mail before events: its raw-message route shadows the generic JSON one for ``email``.
+    for module in (mail, events, cases, accounts, lists, rules, models, passwords, admin, mfa):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["health"])
@@ -61,5 +63,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         return {"status": "ok", "version": __version__}
 
     install_console(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        larger={"/v1/events/email": settings.mail_max_message_bytes},
+    )
     return app

@@ -12,6 +12,7 @@ from tradeguard.cli_support import cli_errors, out
 from tradeguard.config import get_settings
 from tradeguard.demo.cli import demo_command
 from tradeguard.domains.accounts.cli import simulate_logins_command
+from tradeguard.domains.mail.cli import app as mail_app
 from tradeguard.domains.payments.cli import model_app
 from tradeguard.engine.cli import events_app, rules_app
 from tradeguard.errors import Invalid
@@ -28,6 +29,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(rules_app, name="rules")
 app.add_typer(events_app, name="events")
 app.add_typer(model_app, name="model")
+app.add_typer(mail_app, name="mail")
 events_app.command("simulate-logins")(simulate_logins_command)
 app.command("demo")(demo_command)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from functools import lru_cache
@@ -58,6 +59,19 @@ class Settings(BaseSettings):
     webauthn_rp_id: str = Field(default="localhost", min_length=1, max_length=253)
     webauthn_rp_name: str = Field(default="TradeGuard", min_length=1, max_length=64)
     webauthn_origins: list[str] = Field(default=["http://localhost:8000"], min_length=1)
+    # Inbound mail (docs/mail.md): the names impersonators copy, whom to trust, what to load.
+    mail_own_domains: list[str] = Field(default_factory=list)
+    mail_staff: list[str] = Field(default_factory=list)  # full names, as in display names
+    mail_suppliers: dict[str, list[str]] = Field(default_factory=dict)  # name -> domains
+    mail_known_senders: list[str] = Field(default_factory=list)  # addresses or domains
+    # Authentication-Results are trusted only from these servers (RFC 8601 section 7.1);
+    # empty: the topmost header, which the receiving server added last.
+    mail_trusted_authserv_ids: list[str] = Field(default_factory=list)
+    # DNS servers for TradeGuard's own DKIM check; empty: no DNS query is ever made.
+    mail_dns_resolvers: list[str] = Field(default_factory=list)
+    mail_yara_dir: Path | None = None  # the organisation's own YARA rules, besides the shipped set
+    mail_model_dir: Path | None = None  # default: <data_dir>/mail-model when it exists
+    mail_max_message_bytes: int = Field(default=25 * 1_048_576, ge=1024, le=64 * 1_048_576)
 
     @classmethod
     def settings_customise_sources(
@@ -91,7 +105,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a redis://, rediss:// or unix:// URL")
         return value or None
 
-    @field_validator("breached_passwords_path", mode="before")
+    @field_validator("breached_passwords_path", "mail_yara_dir", "mail_model_dir", mode="before")
     @classmethod
     def _blank_path(cls, value: object) -> object:
         return value or None  # an empty variable means "not set", not the working directory
@@ -125,6 +139,22 @@ class Settings(BaseSettings):
             if host != rp_id and not host.endswith("." + rp_id):
                 raise ValueError(f"{origin!r} is not on {rp_id} or one of its subdomains")
         return origins
+
+    @field_validator("mail_dns_resolvers")
+    @classmethod
+    def _resolver_addresses(cls, value: list[str]) -> list[str]:
+        for item in value:
+            ipaddress.ip_address(item)  # a ValueError names the bad entry
+        return value
+
+    @field_validator("mail_own_domains", "mail_known_senders", "mail_trusted_authserv_ids")
+    @classmethod
+    def _lower_names(cls, value: list[str]) -> list[str]:
+        return [item.strip().lower() for item in value if item.strip()]
+
+    @property
+    def resolved_mail_model_dir(self) -> Path:
+        return self.mail_model_dir or self.data_dir / "mail-model"
 
     @property
     def resolved_database_url(self) -> str:

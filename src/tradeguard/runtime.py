@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +21,9 @@ from tradeguard.db.session import (
 from tradeguard.engine.counters import CounterStore
 from tradeguard.engine.rulepacks import install_defaults as install_default_packs
 from tradeguard.engine.screening import CounterBackend
+
+if TYPE_CHECKING:
+    from tradeguard.domains.mail.analyse import MailContext
 
 
 @dataclass
@@ -55,6 +59,13 @@ class Runtime:
     def secret_key(self) -> str:
         """Read (or made) once per process: it keys sealed secrets and form tokens."""
         return self.settings.resolved_secret_key()
+
+    @cached_property
+    def mail(self) -> MailContext:
+        """Brand index, YARA rules and text model: built on the first message, then shared."""
+        from tradeguard.domains.mail.analyse import MailContext
+
+        return MailContext.from_settings(self.settings)
 
     def close(self) -> None:
         if self.checkpointer is not None:

@@ -48,8 +48,21 @@ def test_open_a_verdict_and_read_its_signals(page: Page, served: Served) -> None
     expect(page).to_have_url(re.compile(r"decision=block"))
     page.locator("#results tbody tr td a").first.click()
     expect(page.get_by_text("Signals that decided this verdict")).to_be_visible()
-    expect(page.locator("main")).to_contain_text(re.compile(r"(login|order)-default@1"))
+    expect(page.locator("main")).to_contain_text(re.compile(r"(login|order|mail)-default@1"))
     expect(page.locator("dl.evidence").first).to_be_visible()
+
+
+def test_a_quarantined_message_shows_what_was_flagged_and_no_live_link(
+    page: Page, served: Served
+) -> None:
+    sign_in(page, served, served.operator("viewer"))
+    page.goto(f"{served.url}/console/events?kind=email&decision=block")
+    page.locator("#results tbody tr td a").first.click()
+    panel = page.locator("#mail-message")
+    expect(panel).to_be_visible()
+    expect(panel.locator("mark").first).to_be_visible()
+    expect(panel.locator("a")).to_have_count(0)
+    expect(panel.locator("img")).to_have_count(0)
 
 
 def test_claim_and_resolve_a_case_then_find_it_in_the_audit_log(page: Page, served: Served) -> None:

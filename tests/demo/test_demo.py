@@ -9,11 +9,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from tradeguard.auth import operators
 from tradeguard.db.session import unit_of_work
 from tradeguard.demo.build import MARKER, build
-from tradeguard.demo.shop import traffic
+from tradeguard.demo.shop import MIN_MESSAGES, STORE_DOMAIN, DemoEvent, traffic
+from tradeguard.domains.mail.attacks import ATTACKS
+from tradeguard.domains.mail.simulate import STAFF
 from tradeguard.engine import audit, cases, lists, models, rulepacks
 from tradeguard.engine.tables import EventRecord, VerdictRecord
 from tradeguard.errors import Conflict
@@ -33,9 +36,12 @@ def test_the_demo_screens_its_shop_through_the_engine(tmp_path: Path) -> None:
     assert store.events == len(shop)
     assert sum(store.decisions.values()) == len(shop)
     assert store.decisions["block"] > 0
-    assert {e.kind for e in shop} >= {"login", "signup", "order"}
+    assert {e.kind for e in shop} >= {"login", "signup", "order", "email"}
     assert {e.truth for e in shop if e.kind == "signup"} >= {"normal", "fake_account_farm"}
     assert store.countries >= 15
+    assert store.settings.mail_own_domains == [STORE_DOMAIN]
+    assert store.settings.mail_staff == list(STAFF)
+    assert "Shenzhen Bright Textile Co" in store.settings.mail_suppliers
     runtime = Runtime.start(store.settings)
     try:
         with unit_of_work(runtime.sessions) as session:
@@ -56,8 +62,27 @@ def test_the_demo_screens_its_shop_through_the_engine(tmp_path: Path) -> None:
             labelled = cases.labels(session)
             assert labelled
             assert {label.label for label in labelled} <= {"fraud", "legitimate"}
+            assert_the_inbox_was_screened(session, [e for e in shop if e.kind == "email"])
     finally:
         runtime.close()
+
+
+def assert_the_inbox_was_screened(session: Session, mail: list[DemoEvent]) -> None:
+    """Every message analysed from its raw bytes; every attack held, most routine mail let in."""
+    assert len(mail) == MIN_MESSAGES
+    assert {e.truth for e in mail} - {"normal"} == {name for name, _ in ATTACKS}
+    decided = dict(
+        session.execute(
+            select(EventRecord.event_id, VerdictRecord.decision)
+            .join(VerdictRecord, VerdictRecord.event_pk == EventRecord.id)
+            .where(EventRecord.kind == "email")
+        ).all()
+    )
+    assert set(decided) == {str(e.event["id"]) for e in mail}
+    missed = [e.truth for e in mail if e.is_attack and decided[str(e.event["id"])] == "allow"]
+    assert not missed, f"attacks delivered: {missed}"
+    routine = [decided[str(e.event["id"])] for e in mail if not e.is_attack]
+    assert routine.count("allow") / len(routine) >= 0.9
 
 
 def test_the_demo_screens_orders_and_makes_a_model_trained_midway_live(tmp_path: Path) -> None:

@@ -1,8 +1,9 @@
 """Build the demo store: fresh SQLite, shop traffic screened by the engine, a worked queue.
 
 Everything goes through the same services the API uses (``engine.service.ingest``,
-``cases.resolve``, ``lists.add_entry``, ``rulepacks.upload``), so what the console shows is what
-the engine decided, not data written around it.
+``mail.service.screen_message`` for the raw messages, ``cases.resolve``, ``lists.add_entry``,
+``rulepacks.upload``), so what the console shows is what the engine decided, not data written
+around it.
 
 Halfway through the window the demo trains the order model on the labels that have arrived by
 then (declines, chargebacks, confirmations) and makes it live, as a store would after its
@@ -25,11 +26,14 @@ from sqlalchemy import func, select
 from tradeguard.auth import operators
 from tradeguard.config import Settings, load_settings
 from tradeguard.db.session import unit_of_work
-from tradeguard.demo.shop import DemoEvent, order_history_start, traffic
+from tradeguard.demo.shop import STORE_DOMAIN, DemoEvent, order_history_start, traffic
+from tradeguard.domains.mail.service import screen_message
+from tradeguard.domains.mail.simulate import STAFF, demo_suppliers
 from tradeguard.domains.payments import service as payments
 from tradeguard.engine import cases, lists, models, rulepacks, stats
 from tradeguard.engine.service import ingest
 from tradeguard.engine.tables import CaseRecord, EventRecord
+from tradeguard.engine.verdicts import Verdict
 from tradeguard.errors import Conflict, Invalid, Unavailable
 from tradeguard.runtime import Runtime
 
@@ -58,7 +62,11 @@ class DemoStore:
 
 
 def fresh_settings(folder: Path) -> Settings:
-    """A new SQLite store in ``folder``, whatever the environment says about databases."""
+    """A new SQLite store in ``folder``, whatever the environment says about databases.
+
+    The shop's own domain, staff and suppliers are named, as a store would configure them, so
+    mail that borrows their names is recognised as impersonation.
+    """
     if folder.exists():
         if any(folder.iterdir()) and not (folder / MARKER).exists():
             raise Conflict(f"{folder} exists and is not a demo folder; choose another --data-dir")
@@ -70,6 +78,9 @@ def fresh_settings(folder: Path) -> Settings:
         database_url=f"sqlite:///{(folder / 'tradeguard.db').resolve()}",
         counter_backend="sql",
         redis_url=None,
+        mail_own_domains=[STORE_DOMAIN],
+        mail_staff=list(STAFF),
+        mail_suppliers=demo_suppliers(),
     )
 
 
@@ -94,7 +105,7 @@ def build(
             runtime, since=order_history_start(days, start), cut=cut
         )
         _screen(runtime, rest, advance, store)
-        store.countries = len({e.country for e in shop if not e.is_attack})
+        store.countries = len({e.country for e in shop if e.country and not e.is_attack})
         _work_queue(runtime, shop, seed=seed, before=datetime.now(UTC) - timedelta(days=2))
         with unit_of_work(runtime.sessions) as session:
             operator, one_time = operators.create(
@@ -133,17 +144,28 @@ def _screen(
     runtime: Runtime, items: list[DemoEvent], advance: Callable[[int], None], store: DemoStore
 ) -> None:
     for n, item in enumerate(items, 1):
-        verdict = ingest(
-            runtime.sessions,
-            kind=item.kind,
-            raw=item.event,
-            actor="demo",
-            counters=runtime.counters,
-        )
+        verdict = _screen_one(runtime, item)
         store.decisions[verdict.decision.value] += 1
         store.truths[item.truth] += 1
         if n % 250 == 0 or n == len(items):
             advance(250 if n % 250 == 0 else n % 250)
+
+
+def _screen_one(runtime: Runtime, item: DemoEvent) -> Verdict:
+    """Mail is analysed from its raw bytes, as the mail API does; every other kind is JSON."""
+    if item.kind == "email":
+        return screen_message(
+            runtime.sessions,
+            raw=item.raw,
+            context=runtime.mail,
+            actor="demo",
+            counters=runtime.counters,
+            event_id=str(item.event["id"]),
+            received_at=datetime.fromisoformat(str(item.event["occurred_at"])),
+        )
+    return ingest(
+        runtime.sessions, kind=item.kind, raw=item.event, actor="demo", counters=runtime.counters
+    )
 
 
 def _train_order_model(

@@ -9,16 +9,21 @@ weeks after the order, and the demo trains its order model on labels that have a
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tradeguard.domains.accounts.simulate import simulate_logins
 from tradeguard.domains.accounts.simulate_signups import simulate_signups
+from tradeguard.domains.mail.simulate import simulate_mail
 from tradeguard.domains.payments.simulate import simulate_orders
 
 ORDER_HISTORY_DAYS = 60  # room for a training window whose chargebacks (7-40 days late) arrived
 NEW_CUSTOMER_SHARE = 0.2  # sign-ups in the window, as a share of the existing customers
+STORE_DOMAIN = "shop.example"
+MESSAGES_PER_CUSTOMER = 0.1  # inbound mail in the window, per customer
+MIN_MESSAGES = 50  # enough for every attack scenario to appear at least once
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +31,8 @@ class DemoEvent:
     kind: str
     event: dict[str, object]
     truth: str  # "normal" or the attack's name
-    country: str  # the customer's home country (the victim's, for an attack)
+    country: str  # the customer's home country (the victim's, for an attack); "" for mail
+    raw: bytes = b""  # the message as received, for kinds screened from raw bytes (email)
 
     @property
     def is_attack(self) -> bool:
@@ -62,7 +68,24 @@ def _orders(seed: int, customers: int, days: int, start: datetime) -> Iterable[D
             yield DemoEvent(item.kind, item.event, item.truth, item.country)
 
 
-SOURCES: tuple[Source, ...] = (_logins, _signups, _orders)
+def _mail(seed: int, customers: int, days: int, start: datetime) -> Iterable[DemoEvent]:
+    """The store's inbox: marketplace, supplier and customer mail with phishing and fraud in it.
+
+    The event id is the one the mail API gives a message sent without one (its digest), so the
+    demo and a mail server feeding the same bytes agree on it.
+    """
+    messages = max(MIN_MESSAGES, int(customers * MESSAGES_PER_CUSTOMER))
+    for item in simulate_mail(
+        seed=seed, messages=messages, start=start, days=days, store_domain=STORE_DOMAIN
+    ):
+        event: dict[str, object] = {
+            "id": f"mail-{hashlib.sha256(item.raw).hexdigest()[:40]}",
+            "occurred_at": item.received_at.isoformat(),
+        }
+        yield DemoEvent("email", event, item.truth, "", raw=item.raw)
+
+
+SOURCES: tuple[Source, ...] = (_logins, _signups, _orders, _mail)
 
 
 def traffic(*, seed: int, customers: int, days: int, start: datetime) -> list[DemoEvent]:

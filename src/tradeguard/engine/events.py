@@ -167,6 +167,7 @@ def _load_builtin_kinds() -> None:
     """Kinds register themselves when their domain is imported; import them on first use."""
     import tradeguard.domains.accounts.kinds
     import tradeguard.domains.accounts.signup
+    import tradeguard.domains.mail.kinds
     import tradeguard.domains.payments.kinds  # noqa: F401  (cached after the first import)
 
 

@@ -25,7 +25,12 @@ from tradeguard.errors import Conflict, NotFound
 
 Status = Literal["live", "shadow", "inactive"]
 REFRESH_SECONDS = 2.0
-DEFAULT_PACKS = ("login-default.yaml", "order-default.yaml", "signup-default.yaml")
+DEFAULT_PACKS = (
+    "login-default.yaml",
+    "order-default.yaml",
+    "signup-default.yaml",
+    "mail-default.yaml",
+)
 
 
 class RulePackRead(BaseModel):

@@ -333,6 +333,8 @@ def _plain(value: Any) -> Any:
         return int(value)
     if isinstance(value, str | int | float | bool) or value is None:
         return value
+    if isinstance(value, list | tuple) and all(isinstance(v, str | int | float) for v in value):
+        return ", ".join(str(_plain(v)) for v in value)  # reads as words, not a Python repr
     return str(value)
 
 

@@ -12,6 +12,7 @@ from tradeguard.auth.operators import actor_of
 from tradeguard.domains.accounts import clusters
 from tradeguard.engine import cases, history
 from tradeguard.web.events_views import related_events
+from tradeguard.web.mail_panel import mail_panel
 from tradeguard.web.security import PREFIX, AnalystPost, SessionDep, Viewer
 from tradeguard.web.templating import page, redirect
 
@@ -77,6 +78,7 @@ def case(request: Request, session: SessionDep, current: Viewer, case_id: int) -
         e=event,
         related=related_events(session, event, limit=15),
         cluster=account_cluster(session, event),
+        message=mail_panel(event),
         actor=actor_of(current.operator),
         labels=["fraud", "legitimate", "other"],
     )

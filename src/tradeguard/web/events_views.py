@@ -16,6 +16,7 @@ from tradeguard.engine.events import event_kinds
 from tradeguard.engine.verdicts import Decision, Signal, Verdict
 from tradeguard.errors import Invalid
 from tradeguard.web.forms import blank_none, moment
+from tradeguard.web.mail_panel import mail_panel
 from tradeguard.web.security import PREFIX, SessionDep, Viewer
 from tradeguard.web.templating import page
 
@@ -92,6 +93,7 @@ def event(
         title=f"{kind} {event_id}",
         e=found,
         explanations=model_explanations(found.verdict),
+        message=mail_panel(found),
         related=related_events(session, found, limit=10),
     )
 

@@ -1,0 +1,1 @@
+"""Inbound mail: phishing, impersonation and business-email-compromise defence."""
