@@ -26,6 +26,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="messages per set")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--modern",
+        type=Path,
+        default=Path(__file__).with_name("mail_modern_legitimate.json"),
+        help="present-day legitimate messages: the era check",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     # No installed model: the evaluation cross-validates its own.
@@ -37,6 +43,7 @@ def main() -> None:
         folds=args.folds,
         seed=args.seed,
         limit=args.limit,
+        modern=args.modern,
     )
     print(markdown(report))
     print(f"\n{time.perf_counter() - started:.0f} s in all")

@@ -90,14 +90,19 @@ def show_takeover(page: Page, base: str, out: Path) -> None:
 
 
 def show_phishing(page: Page, base: str, out: Path) -> None:
-    """A quarantined message whose link says one site and opens another: the panel marks both."""
+    """A quarantined message from a lookalike sender whose link says one site and opens another:
+    the first such, else the first quarantined message."""
     page.goto(f"{base}/events?kind=email&decision=block")
     links = page.locator("#results tbody tr td a[href*='/events/email/']")
     hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
     for href in hrefs:
         page.goto(f"{served_origin(page)}{href}")
-        if page.locator("#mail-message tr.flagged").count():
+        panel = page.locator("#mail-message")
+        deceptive = panel.locator("table.mail-links tr.flagged", has_text="link_text_mismatch")
+        if panel.locator("code.address mark").count() and deceptive.count():
             break
+    else:
+        page.goto(f"{served_origin(page)}{hrefs[0]}")
     shoot(page, out, "verdict-email", full=True)
 
 

@@ -40,9 +40,8 @@ def test_the_same_bytes_replay_and_an_id_cannot_be_reused(api: Api) -> None:
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["replayed"] is True
     other = message(subject="something else")
-    clash = api.client.post(
-        URL, content=other, headers={**api.ingest, **RFC822}, params={"id": first.json()["event_id"]}
-    )
+    reused = {"id": first.json()["event_id"]}
+    clash = api.client.post(URL, content=other, headers={**api.ingest, **RFC822}, params=reused)
     assert clash.status_code == 409
     assert clash.headers["content-type"].startswith("application/problem+json")
 

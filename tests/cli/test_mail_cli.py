@@ -54,7 +54,7 @@ def test_scan_reports_unreadable_messages_and_goes_on(tg: Invoke, tmp_path: Path
     result = tg("mail", "scan", str(folder), "--format", "jsonl")
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [line for line in lines if "error" in line][0]["file"].endswith("empty.eml")
+    assert next(line for line in lines if "error" in line)["file"].endswith("empty.eml")
     assert len(lines) == 3
 
 

@@ -23,6 +23,9 @@ NAME_CODES = frozenset(
 DOMAIN_CODES = frozenset({"lookalike_domain", "punycode_domain", "dmarc_fail"})
 REPLY_CODES = frozenset({"reply_to_mismatch"})
 MIN_NEEDLE = 3  # shorter evidence values ("3", "no") would mark letters all over the page
+# Evidence that is the whole string shown (the address, the link, the file name): marking all of
+# it says nothing; the domain or keyword inside it is what the reader should see.
+UNMARKED_KEYS = frozenset({"address", "filename", "count", "href", "text", "display_name"})
 
 
 class Run(NamedTuple):
@@ -137,12 +140,14 @@ def _needles(mail: EmailPayload, codes: Iterable[str], filename: str | None = No
         if filename is not None and evidence.get("filename") != filename:
             continue
         for key, value in evidence.items():
-            if key in ("filename", "count", "href", "text"):
-                continue
-            needles.update(
-                p.strip() for p in value.split(",") if p.strip() and " " not in p.strip()
-            )
+            if key not in UNMARKED_KEYS:
+                needles.update(p.strip() for p in value.split(",") if _is_token(p.strip()))
     return needles
+
+
+def _is_token(value: str) -> bool:
+    """One word, domain or keyword: a sentence or an address would mark too much."""
+    return len(value) >= MIN_NEEDLE and " " not in value and "@" not in value
 
 
 def _reply(address: str, codes: set[str]) -> list[Run]:

@@ -56,5 +56,6 @@ def lookalike_phish() -> bytes:
             "suspended. Verify your account within 24 hours to avoid closure.</p>"
             '<p><a href="http://arnazon-verify.com/login">https://sellercentral.amazon.com</a></p>'
         ),
-        auth="spf=softfail smtp.mailfrom=arnazon.com; dkim=none; dmarc=fail header.from=arnazon.com",
+        auth="spf=softfail smtp.mailfrom=arnazon.com; dkim=none; "
+        "dmarc=fail header.from=arnazon.com",
     )

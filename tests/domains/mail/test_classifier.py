@@ -1,6 +1,8 @@
 """The text model on a small corpus written here: normalisation, reproducible training,
 reasons drawn from the message, and model files that are checked and never pickled."""
 
+# ruff: noqa: RUF001 -- full-width letters are what the NFKC test feeds in
+
 from __future__ import annotations
 
 import hashlib
@@ -163,6 +165,12 @@ def test_reasons_are_ngrams_of_the_message_that_pushed_it_up() -> None:
     assert set(prediction.reasons) <= grams
     columns = classifier._columns(prediction.reasons, classifier.N_FEATURES)
     assert all(model().coef[column] > 0 for column in columns)
+
+
+def test_a_message_without_words_has_no_reasons() -> None:
+    empty = model().predict("Re:", "> only a quote\nhttps://example.com 2024")
+    assert empty.reasons == []
+    assert empty.probability == pytest.approx(1 / (1 + np.exp(-model().intercept)))
 
 
 def test_probabilities_match_predict() -> None:

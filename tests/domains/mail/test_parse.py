@@ -107,6 +107,30 @@ def test_sender_without_address_keeps_the_name() -> None:
     assert msg.sender.address == ""
 
 
+@pytest.mark.parametrize(
+    ("header", "name", "address"),
+    [
+        ("MS account team ,_<noreply@evil.example>", "MS account team ,_", "noreply@evil.example"),
+        ('"PayPal", <service@evil.example>', "PayPal", "service@evil.example"),
+        ('"PayPal <pp@paypal.com>" <x@evil.example>', "PayPal <pp@paypal.com>", "x@evil.example"),
+        ("Name, Inc. <x@y.example>", "Name, Inc.", "x@y.example"),
+        ('"Facebook" <>', "Facebook", ""),
+        ("Amazon,(<service@amazon.example>)", "Amazon", "service@amazon.example"),
+        ("x@y.example (Support)", "Support", "x@y.example"),
+    ],
+)  # fmt: skip
+def test_display_name_tricks(header: str, name: str, address: str) -> None:
+    sender = parse_message(_raw(f"From: {header}")).sender
+    assert (sender.display_name, sender.address) == (name, address)
+
+
+def test_only_the_first_address_headers_are_read() -> None:
+    lines = [f"To: r{n}@x.example" for n in range(8)]
+    parsed = parse_message(_raw("From: a@b.example", *lines))
+    assert [a.address for a in parsed.to] == [f"r{n}@x.example" for n in range(5)]
+    assert len(parsed.header("to")) == 8
+
+
 def test_empty_group_gives_no_recipients() -> None:
     assert parse_message(_raw("From: a@b.example", "To: undisclosed-recipients:;")).to == ()
 
@@ -213,6 +237,8 @@ def test_bare_urls_in_plain_text() -> None:
         ("https://host.example./", "host.example"),
         ("  https://spaced.example  ", "spaced.example"),
         ("https://[::1/", ""),
+        ("https://[::1]:8080/", "::1"),
+        ("https://[id_15]@bit.example/x", "bit.example"),
         ("javascript:alert(1)", ""),
         ("", ""),
     ],

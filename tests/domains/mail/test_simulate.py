@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import time
+import zipfile
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -155,3 +157,12 @@ def test_links_go_where_each_scenario_says(inbox: list[SimulatedMail]) -> None:
 def test_the_demo_configuration_names_the_simulated_suppliers() -> None:
     assert demo_suppliers()["Shenzhen Bright Textile Co"] == ["brighttextile.cn"]
     assert set(demo_suppliers()) == {s.name for s in SUPPLIERS}
+
+
+def test_no_clock_in_the_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ZIP entries carry a date; the samples fix it, so a later run builds the same messages."""
+    before = simulate_mail(seed=5, messages=60, start=START, days=2)
+    later = time.struct_time((2031, 6, 1, 12, 0, 0, 6, 152, 0))
+    monkeypatch.setattr(zipfile.time, "localtime", lambda *_: later)
+    monkeypatch.setattr(zipfile.time, "time", lambda: 1_938_000_000.0)
+    assert simulate_mail(seed=5, messages=60, start=START, days=2) == before

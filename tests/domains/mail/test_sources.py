@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import mailbox
+import os
 import tarfile
 from pathlib import Path
 
@@ -127,6 +128,7 @@ def test_damaged_archive_reports_and_ends(tmp_path: Path) -> None:
     data = (tmp_path / "a.tar.gz").read_bytes()
     (tmp_path / "cut.tar.gz").write_bytes(data[: len(data) // 2])
     sources = list(iter_messages(tmp_path / "cut.tar.gz"))
+    assert count_messages(tmp_path / "cut.tar.gz") >= len(sources)  # an upper bound
     assert sources[-1].raw is None
     assert sources[-1].label == "cut.tar.gz"
     assert (sources[-1].error or "").startswith("archive unreadable after ")
@@ -136,6 +138,12 @@ def test_oversized_file_is_reported(tmp_path: Path) -> None:
     (tmp_path / "big.eml").write_bytes(b"x" * (3 * 1024 * 1024))
     [source] = iter_messages(tmp_path / "big.eml", limits=Limits(max_bytes=2 * 1024 * 1024))
     assert source == Source("big.eml", None, "message is 3 MB, over the 2 MB limit")
+
+
+def test_pipe_is_not_read(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    assert list(iter_messages(tmp_path / "pipe")) == [Source("pipe", None, "not a regular file")]
+    assert _labels(tmp_path) == []  # and a folder skips it
 
 
 def test_missing_path(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,9 @@ from tradeguard.domains.mail import auth, classifier, content, impersonation, li
 from tradeguard.domains.mail.domains import LookalikeIndex, ProtectedNames, registered_domain
 from tradeguard.domains.mail.message import Finding, ParsedMessage
 from tradeguard.domains.mail.parse import LIMITS, Limits, parse_message
+from tradeguard.domains.mail.pdf_links import attachment_links
 from tradeguard.domains.mail.schemas import EmailPayload
+from tradeguard.domains.mail.yara_rules import YaraRules
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_FUTURE = timedelta(hours=1)
@@ -32,7 +34,7 @@ class MailContext:
     """What analysis needs besides the message, built once per process from the settings."""
 
     index: LookalikeIndex
-    yara: attachment_checks.YaraRules | None = None
+    yara: YaraRules | None = None
     model: classifier.TextModel | None = None
     trusted_authserv_ids: tuple[str, ...] = ()
     dkim_lookup: auth.TxtLookup | None = None
@@ -50,7 +52,7 @@ class MailContext:
         yara_dirs = [settings.mail_yara_dir] if settings.mail_yara_dir else []
         return cls(
             index=LookalikeIndex.build(protected),
-            yara=attachment_checks.YaraRules.load(yara_dirs),
+            yara=YaraRules.load(yara_dirs),
             model=classifier.load(model_dir) if _has_model(model_dir) else None,
             trusted_authserv_ids=tuple(settings.mail_trusted_authserv_ids),
             dkim_lookup=(
@@ -70,6 +72,8 @@ def _has_model(directory: Path) -> bool:
 def analyse(raw: bytes, context: MailContext) -> tuple[ParsedMessage, EmailPayload]:
     """Every analyser over one message; ``MailError`` only when it is not a message at all."""
     msg = parse_message(raw, context.limits)
+    if in_files := attachment_links(msg.attachments):
+        msg = replace(msg, links=(*msg.links, *in_files))
     sender_domain = msg.sender.domain
     found: list[Finding] = []
     results = _authentication(raw, msg, context)
@@ -126,6 +130,7 @@ def _model_fields(msg: ParsedMessage, model: classifier.TextModel | None) -> dic
     prediction = model.predict(msg.subject, msg.text)
     return {
         "model_probability": round(prediction.probability, 4),
+        "model_band": model.card.band(prediction.probability),
         "model_version": model.card.model_version,
         "model_reasons": prediction.reasons[:10],
     }

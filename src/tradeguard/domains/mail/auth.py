@@ -1,4 +1,4 @@
-"""Sender authentication: what the receiving server recorded (SPF, DKIM, DMARC) and our own DKIM check.
+"""Sender authentication: what the receiving server recorded (SPF, DKIM, DMARC), and our DKIM.
 
 The receiving server's ``Authentication-Results`` header (RFC 8601) is the record of SPF and
 DMARC, which need the connecting IP address we never see. Any sender can write such a header
@@ -143,7 +143,7 @@ def _domain_of(identity: str) -> str:
 
 def verify_dkim(raw: bytes, lookup: TxtLookup) -> AuthResults:
     """Check every DKIM signature ourselves (dkimpy); ``lookup`` answers the key queries."""
-    import dkim
+    import dkim  # type: ignore[import-untyped]
 
     checker = dkim.DKIM(raw)
     signatures = sum(1 for name, _ in checker.headers if name.lower() == b"dkim-signature")

@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 import typer
@@ -16,7 +16,6 @@ from rich.table import Table
 from tradeguard.cli_support import cli_errors, err, out, progress_bar, runtime
 from tradeguard.db.session import unit_of_work
 from tradeguard.domains.mail.message import MailError
-from tradeguard.domains.mail.service import screen_message
 from tradeguard.domains.mail.sources import count_messages, iter_messages
 from tradeguard.engine.verdicts import Verdict
 from tradeguard.errors import Invalid, TradeGuardError
@@ -38,7 +37,7 @@ def scan(
         Format, typer.Option("--format", help="table: progress and a summary; jsonl: a line each")
     ] = Format.TABLE,
 ) -> None:
-    """Screen every message at PATH and store the verdicts (a repeated message is not re-counted)."""
+    """Screen every message at PATH and store the verdicts; a repeated message is not recounted."""
     if not path.exists():
         raise Invalid(f"no such file or folder: {path}")
     decisions: Counter[str] = Counter()
@@ -57,7 +56,9 @@ def scan(
         _summary(decisions, signals)
 
 
-def _screen_one(rt: Runtime, label: str, raw: bytes | None, error: str | None) -> dict[str, object]:
+def _screen_one(rt: Runtime, label: str, raw: bytes | None, error: str | None) -> dict[str, Any]:
+    from tradeguard.domains.mail.service import screen_message  # analysers load on first use
+
     if raw is None:
         return {"file": label, "error": error or "unreadable"}
     try:
@@ -69,7 +70,7 @@ def _screen_one(rt: Runtime, label: str, raw: bytes | None, error: str | None) -
     return _line(label, verdict)
 
 
-def _line(label: str, verdict: Verdict) -> dict[str, object]:
+def _line(label: str, verdict: Verdict) -> dict[str, Any]:
     return {
         "file": label,
         "event_id": verdict.event_id,
@@ -144,7 +145,7 @@ def poll(
     user: Annotated[str, typer.Option(help="mailbox user name")],
     password_env: Annotated[
         str, typer.Option(help="environment variable that holds the password")
-    ] = "TRADEGUARD_MAIL_IMAP_PASSWORD",
+    ] = "TRADEGUARD_MAIL_IMAP_PASSWORD",  # noqa: S107 (a variable's name, not a password)
     port: Annotated[int, typer.Option(min=1, max=65535)] = 993,
     folder: Annotated[str, typer.Option()] = "INBOX",
     interval: Annotated[float, typer.Option(min=5, help="seconds between polls")] = 60.0,
@@ -156,6 +157,7 @@ def poll(
 
     from tradeguard.config import get_settings
     from tradeguard.domains.mail import imap
+    from tradeguard.domains.mail.service import screen_message
 
     password = os.environ.get(password_env)
     if not password:
@@ -176,7 +178,9 @@ def poll(
                 received_at=received_at,
             )
 
-        totals = imap.poll_forever(config, state_path=state_path, handle=handle, interval=interval, once=once)
+        totals = imap.poll_forever(
+            config, state_path=state_path, handle=handle, interval=interval, once=once
+        )
     out.print(
         f"{totals.fetched} messages screened, {totals.failed} failed, {totals.skipped} skipped"
     )

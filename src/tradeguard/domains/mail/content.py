@@ -109,7 +109,8 @@ def _is_cjk(char: str) -> bool:
 
 @lru_cache(maxsize=8192)
 def _fold_char(char: str) -> str:
-    """One character as the matcher sees it: "" for invisible ones, " " for punctuation."""
+    """One character as the matcher sees it: "" when invisible, " " for punctuation and "\\n"
+    for a sentence end."""
     if unicodedata.category(char) == "Cf":  # zero-width space and joiners, soft hyphen, BOM
         return ""
     decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", char).casefold())

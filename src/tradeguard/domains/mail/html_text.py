@@ -38,6 +38,7 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _WHITESPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 _BARE_URL = re.compile(r"(?<![\w.@/-])(?:https?://|www\.)[^\s<>\"'`\x00-\x1f\x7f]+", re.IGNORECASE)
+_AUTHORITY_END = re.compile(r"[/?#]")
 _URL_TAIL = ".,;:!?)]}>'\"*"
 
 
@@ -168,10 +169,9 @@ def host_of(href: str) -> str:
     if candidate[:4].lower() == "www.":
         candidate = "http://" + candidate
     try:
-        parts = _with_authority(urlsplit(candidate))
-        host = parts.hostname or ""
-    except ValueError:  # e.g. an unbalanced "[" in the host
-        return ""
+        host = _with_authority(urlsplit(candidate)).hostname or ""
+    except ValueError:  # urllib refuses "[" outside an IPv6 host, e.g. "//[x]@bit.ly/"
+        host = _authority_host(candidate)
     if "%" in host:
         host = unquote(host)
     return ascii_host(host.rstrip("."))
@@ -182,6 +182,15 @@ def _with_authority(parts: SplitResult) -> SplitResult:
     if parts.scheme in ("http", "https") and not parts.netloc:
         return urlsplit(f"{parts.scheme}://{parts.path.lstrip('/')}")
     return parts
+
+
+def _authority_host(url: str) -> str:
+    """The host the way a browser splits the authority: after the last "@", before a port."""
+    authority = _AUTHORITY_END.split(url.partition("//")[2], maxsplit=1)[0]
+    host = authority.rpartition("@")[2]
+    if host.startswith("["):
+        return host[1 : host.find("]")].lower() if "]" in host else ""
+    return host.partition(":")[0].lower()
 
 
 def ascii_host(host: str) -> str:

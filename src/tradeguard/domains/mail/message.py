@@ -36,7 +36,7 @@ class Link:
     href: str  # as written, at most 2,000 characters
     text: str  # the visible text of an HTML link; "" for a bare URL
     host: str  # lower-case host (ASCII / punycode form), "" when the URL has none
-    source: Literal["html", "text"]
+    source: Literal["html", "text", "attachment"]  # attachment: a PDF's link (pdf_links.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from html import escape
 
 SECTOR = 2048
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # ZIP's earliest date: no clock in the bytes
 ISO_DESCRIPTORS = 16 * SECTOR  # ISO 9660 leaves the first 16 sectors to the system area
 MACRO_SOURCE = 'Sub AutoOpen()\r\n    Shell "calc.exe"\r\nEnd Sub\r\n'
 CFB_SECTOR, CFB_MINI, CFB_CUTOFF = 512, 64, 4096
@@ -249,13 +250,17 @@ def macro_doc(source: str = MACRO_SOURCE) -> bytes:
 
 
 def _ooxml(parts: dict[str, bytes]) -> bytes:
+    """An Office Open XML package; entries dated 1980-01-01, so the same parts, the same bytes."""
+    members = {
+        "[Content_Types].xml": b'<?xml version="1.0"?><Types/>',
+        "_rels/.rels": b'<?xml version="1.0"?><Relationships/>',
+        "word/document.xml": b"<w:document><w:body>Invoice</w:body></w:document>",
+        **parts,
+    }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
-        archive.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships/>')
-        archive.writestr("word/document.xml", "<w:document><w:body>Invoice</w:body></w:document>")
-        for name, data in parts.items():
-            archive.writestr(name, data)
+        for name, data in members.items():
+            archive.writestr(zipfile.ZipInfo(name, ZIP_EPOCH), data, zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 

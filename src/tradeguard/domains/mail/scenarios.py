@@ -367,6 +367,8 @@ def newsletter(w: Writer) -> Draft:
         )
     )
     story = f"https://{domain}/blog/{w.token(6).lower()}"
+    if w.rng.random() < 0.3:  # marketers shorten links too: a finding, not a reason to hold
+        story = f"https://bit.ly/{w.token(7)}"
     leave = f"https://{domain}/unsubscribe?u={w.token(16)}"
     text = f"{title}\n\nRead the story: {story}\n\nUnsubscribe: {leave}"
     html = page(

@@ -8,6 +8,8 @@ cannot blow up the events table.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from tradeguard.engine.events import Payload
@@ -75,6 +77,9 @@ class EmailPayload(Payload):
     snippet: str = Field(default="", max_length=2000)
     # The text classifier's phishing probability, -1 when no model is installed.
     model_probability: float = Field(default=-1.0, ge=-1.0, le=1.0)
+    # high / medium / low: the probability passed the score that 0.5 % / 2 % / 5 % of legitimate
+    # mail reached in the model's cross-validation; "" below that or without a model.
+    model_band: Literal["", "low", "medium", "high"] = ""
     model_version: str = Field(default="", max_length=100)
     model_reasons: list[str] = Field(default_factory=list, max_length=10)
     defects: list[str] = Field(default_factory=list, max_length=20)

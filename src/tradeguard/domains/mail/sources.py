@@ -43,8 +43,10 @@ def iter_messages(path: Path, *, limits: Limits = LIMITS) -> Iterator[Source]:
     if path.is_dir():
         for file, label in _folder_files(path):
             yield from _file_messages(file, label, limits)
-    else:
+    elif path.is_file():
         yield from _file_messages(path, path.name, limits)
+    else:  # a pipe or a device would block or never end
+        yield Source(path.name, None, "not a regular file")
 
 
 def count_messages(path: Path) -> int:
@@ -171,26 +173,34 @@ def _hidden(name: str) -> bool:
 
 def _count_file(path: Path) -> int:
     kind = _kind(path.name)
-    try:
-        if kind == "archive":
-            return _count_members(path)
-        if kind == "mbox":
-            return _count_from_lines(path)
-    except (*_ARCHIVE_ERRORS, mailbox.Error):
-        return 1
+    if kind == "archive":
+        return _count_members(path)
+    if kind == "mbox":
+        return _count_from_lines(path)
     return 1
 
 
 def _count_members(path: Path) -> int:
-    with tarfile.open(path, mode="r|*") as archive:
-        return sum(1 for m in archive if m.isreg() and not _hidden(m.name))
+    """Members up to the first damage, plus the error line iter_messages yields for it."""
+    count = 0
+    try:
+        with tarfile.open(path, mode="r|*") as archive:
+            for member in archive:
+                if member.isreg() and not _hidden(member.name):
+                    count += 1
+    except _ARCHIVE_ERRORS:
+        return count + 1
+    return count
 
 
 def _count_from_lines(path: Path) -> int:
     """Lines starting ``From `` (an mbox separator or more), read in blocks."""
     count, previous = 0, b"\n"
-    with path.open("rb") as handle:
-        while block := handle.read(_BLOCK):
-            count += (previous + block).count(b"\nFrom ")
-            previous = block[-5:]
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(_BLOCK):
+                count += (previous + block).count(b"\nFrom ")
+                previous = block[-5:]
+    except OSError:
+        return 1
     return max(count, 1)

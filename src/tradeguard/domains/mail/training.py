@@ -65,6 +65,18 @@ def metrics(scores: Sequence[float], labels: Sequence[int]) -> dict[str, float]:
     }
 
 
+def band_cutoffs(scores: Sequence[float], labels: Sequence[int]) -> dict[str, float]:
+    """The score each band starts at: legitimate mail above it is at most the band's rate."""
+    values, truth = np.asarray(scores), np.asarray(labels)
+    legit = np.sort(values[truth == LEGITIMATE])[::-1]
+    cutoffs = {}
+    for name, rate in classifier.BAND_FALSE_POSITIVE_RATES.items():
+        allowed = int(np.floor(rate * len(legit)))
+        # just above the legitimate score at that rank, so ties count against the band
+        cutoffs[name] = float(np.nextafter(legit[allowed], np.inf)) if allowed < len(legit) else 0.0
+    return cutoffs
+
+
 def train_and_save(
     corpus: Corpus, *, output: Path, seed: int = 7, folds: int = 5
 ) -> tuple[classifier.TextModel, dict[str, float]]:
@@ -75,5 +87,5 @@ def train_and_save(
     scores = classifier.cross_validated_probabilities(corpus.samples, folds=folds, seed=seed)
     figures = metrics(scores, labels)
     model = classifier.train(corpus.samples, seed=seed)
-    classifier.save(model, output, metrics=figures)
-    return model, figures
+    classifier.save(model, output, metrics=figures, bands=band_cutoffs(scores, labels))
+    return classifier.load(output), figures
