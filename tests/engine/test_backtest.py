@@ -65,6 +65,7 @@ def test_precision_and_recall_against_labels(runtime: Runtime) -> None:
         assert list(session.scalars(select(VerdictRecord.decision))) == before
         assert [r.pack_id for r in rulepacks.list_records(session)] == [
             "login-default",
+            "mail-default",
             "order-default",
             "signup-default",
         ]

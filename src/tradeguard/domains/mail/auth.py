@@ -205,7 +205,8 @@ def auth_findings(results: AuthResults, sender_domain: str) -> list[Finding]:
             Finding(
                 "dmarc_fail",
                 f"{sender_domain or 'The sender domain'} did not authorise this message "
-                f"(DMARC {results.dmarc}, per {where}).",
+                f"(DMARC {results.dmarc}, per {where}); unless a mailing list or forwarder "
+                "passed it on, someone else used the name.",
                 {"domain": sender_domain, "result": results.dmarc},
             )
         )
