@@ -78,9 +78,7 @@ def test_hostile_bytes_never_crash_the_worker(api: Api) -> None:
 
 def test_oversized_message_is_413(api: Api) -> None:
     limit = api.runtime.settings.mail_max_message_bytes
-    response = api.client.post(
-        URL, content=b"x" * (limit + 1), headers={**api.ingest, **RFC822}
-    )
+    response = api.client.post(URL, content=b"x" * (limit + 1), headers={**api.ingest, **RFC822})
     assert response.status_code == 413
 
 
