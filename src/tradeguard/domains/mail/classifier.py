@@ -253,15 +253,17 @@ class ModelCard(BaseModel):
     bands: dict[Literal["high", "medium", "low"], float] = Field(default_factory=dict)
 
     def band(self, probability: float) -> str:
-        """The highest band whose cut-off the probability reaches; "" for none."""
-        for name in BANDS:
-            cut = self.bands.get(name)
-            if cut is not None and probability >= cut:
-                return name
-        return ""
+        return band_of(probability, self.bands)
 
 
 BANDS: tuple[Literal["high", "medium", "low"], ...] = ("high", "medium", "low")
+
+
+def band_of(probability: float, cutoffs: Mapping[Any, float]) -> str:  # Literal or str keys
+    """The highest band whose cut-off the probability reaches; "" for none."""
+    return next((b for b in BANDS if b in cutoffs and probability >= cutoffs[b]), "")
+
+
 BAND_FALSE_POSITIVE_RATES = {"high": 0.005, "medium": 0.02, "low": 0.05}
 
 

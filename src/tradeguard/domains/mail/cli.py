@@ -15,7 +15,6 @@ from rich.table import Table
 
 from tradeguard.cli_support import cli_errors, err, out, progress_bar, runtime
 from tradeguard.db.session import unit_of_work
-from tradeguard.domains.mail.message import MailError
 from tradeguard.domains.mail.sources import count_messages, iter_messages
 from tradeguard.engine.verdicts import Verdict
 from tradeguard.errors import Invalid, TradeGuardError
@@ -65,8 +64,8 @@ def _screen_one(rt: Runtime, label: str, raw: bytes | None, error: str | None) -
         verdict = screen_message(
             rt.sessions, raw=raw, context=rt.mail, actor="cli:mail-scan", counters=rt.counters
         )
-    except (TradeGuardError, MailError) as exc:
-        return {"file": label, "error": getattr(exc, "detail", str(exc))}
+    except TradeGuardError as exc:  # not-a-message arrives here as Invalid
+        return {"file": label, "error": exc.detail}
     return _line(label, verdict)
 
 

@@ -25,6 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import extract
 
+from tradeguard.domains.mail.html_text import ascii_host
+
 DATA = resources.files("tradeguard.domains.mail").joinpath("data")
 _NUMERIC = re.compile(r"^(?:0x[0-9a-f]*|[0-9]+)$")  # a last label like this makes an IPv4 host
 _NOT_WORD = re.compile(r"[^\w]+|_+")
@@ -63,19 +65,6 @@ class HostParts:
     def registered(self) -> str:
         """The name a registrant owns (``amazon.co.uk``); "" for IPs and bare names."""
         return f"{self.label}.{self.suffix}" if self.label and self.suffix else ""
-
-
-def ascii_host(host: str) -> str:
-    """The lower-case ASCII (punycode) form; a host that cannot be encoded is kept lower-cased."""
-    host = host.strip().strip(".").lower()
-    if host.isascii():
-        return host
-    try:
-        return ".".join(
-            label.encode("idna").decode("ascii") if label else "" for label in host.split(".")
-        )
-    except UnicodeError:
-        return host
 
 
 @lru_cache(maxsize=8192)

@@ -28,7 +28,6 @@ from tradeguard.config import Settings, load_settings
 from tradeguard.db.session import unit_of_work
 from tradeguard.domains.mail import classifier
 from tradeguard.domains.mail.analyse import MailContext, analyse, event_fields
-from tradeguard.domains.mail.classifier import BANDS
 from tradeguard.domains.mail.message import MailError
 from tradeguard.domains.mail.sources import iter_messages
 from tradeguard.domains.mail.training import band_cutoffs, metrics
@@ -149,10 +148,9 @@ def model_probabilities(items: Sequence[Analysed], *, folds: int, seed: int) -> 
 
 def model_fields(probability: float, cutoffs: dict[str, float]) -> dict[str, Any]:
     """What analysis would store had a model with these band cut-offs scored the message."""
-    band = next((name for name in BANDS if probability >= cutoffs[name]), "")
     return {
         "model_probability": round(probability, 4),
-        "model_band": band,
+        "model_band": classifier.band_of(probability, cutoffs),
         "model_version": "cross-validated",
     }
 

@@ -174,7 +174,7 @@ def host_of(href: str) -> str:
         host = _authority_host(candidate)
     if "%" in host:
         host = unquote(host)
-    return ascii_host(host.rstrip("."))
+    return ascii_host(host)
 
 
 def _with_authority(parts: SplitResult) -> SplitResult:
@@ -194,9 +194,16 @@ def _authority_host(url: str) -> str:
 
 
 def ascii_host(host: str) -> str:
-    """A host or mail domain in its lower-case ASCII (punycode) form; as written if not valid."""
-    host = host.lower()
+    """A host or mail domain in lower-case ASCII (punycode) form, label by label; as written
+    (lower-cased) when it cannot be encoded. One recipe for the parser and the analysers."""
+    host = host.strip().strip(".").lower()
     if host.isascii():
+        return host
+    try:
+        return ".".join(
+            label.encode("idna").decode("ascii") if label else "" for label in host.split(".")
+        )
+    except UnicodeError:
         return host
     try:
         return host.encode("idna").decode("ascii")

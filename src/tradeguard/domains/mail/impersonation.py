@@ -19,7 +19,6 @@ from rapidfuzz import fuzz
 from tradeguard.domains.mail.domains import (
     Brand,
     LookalikeIndex,
-    ascii_host,
     is_freemail,
     punycode_evidence,
     registered_domain,
@@ -27,6 +26,7 @@ from tradeguard.domains.mail.domains import (
     tokens_of,
     words,
 )
+from tradeguard.domains.mail.html_text import ascii_host
 from tradeguard.domains.mail.message import Address, Finding, ParsedMessage
 
 _LIST_HOST = re.compile(r"[a-z0-9][a-z0-9.-]*\.[a-z]{2,}")

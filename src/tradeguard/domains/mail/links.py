@@ -17,13 +17,13 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 from tradeguard.domains.mail.domains import (
     LookalikeIndex,
-    ascii_host,
     is_within,
     punycode_evidence,
     read_list,
     registered_domain,
     split_host,
 )
+from tradeguard.domains.mail.html_text import ascii_host
 from tradeguard.domains.mail.message import Finding, Link, ParsedMessage
 
 HTML_LIMIT = 1_000_000  # characters of HTML the form scan reads; a bigger body is cut there

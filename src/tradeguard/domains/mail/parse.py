@@ -679,7 +679,7 @@ def _address(display: str, address: str) -> Address:
 def normalize_address(address: str) -> str:
     """Lower-case, with the domain in ASCII (punycode) form where it is a valid IDN."""
     local, _, domain = address.strip().lower().rpartition("@")
-    return f"{local}@{ascii_host(domain.strip().rstrip('.'))}"
+    return f"{local}@{ascii_host(domain)}"
 
 
 def _recipients(

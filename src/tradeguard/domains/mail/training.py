@@ -44,17 +44,22 @@ def read_corpus(phishing: Path, legitimate: Path, *, limits: Limits = LIMITS) ->
     return Corpus(samples, skipped)
 
 
-def recall_at_fpr(scores: Sequence[float], labels: Sequence[int], fpr: float) -> float:
-    """Share of phishing caught when the threshold lets at most ``fpr`` of legitimate mail through.
+def _highest_allowed(scores: Sequence[float], labels: Sequence[int], fpr: float) -> float:
+    """The legitimate score a threshold must stay above so at most ``fpr`` of it is flagged.
 
-    The threshold sits just above the legitimate score at that quantile, so ties count as
-    false positives, never as catches.
+    Strictly above it, so ties count as false positives, never as catches; -inf when the
+    rate allows every legitimate message through.
     """
     values, truth = np.asarray(scores), np.asarray(labels)
     legit = np.sort(values[truth == LEGITIMATE])[::-1]
     allowed = int(np.floor(fpr * len(legit)))
-    threshold = legit[allowed] if allowed < len(legit) else -np.inf
-    return float(np.mean(values[truth == PHISHING] > threshold))
+    return float(legit[allowed]) if allowed < len(legit) else -np.inf
+
+
+def recall_at_fpr(scores: Sequence[float], labels: Sequence[int], fpr: float) -> float:
+    """Share of phishing caught when at most ``fpr`` of legitimate mail is flagged."""
+    values, truth = np.asarray(scores), np.asarray(labels)
+    return float(np.mean(values[truth == PHISHING] > _highest_allowed(scores, labels, fpr)))
 
 
 def metrics(scores: Sequence[float], labels: Sequence[int]) -> dict[str, float]:
@@ -66,14 +71,11 @@ def metrics(scores: Sequence[float], labels: Sequence[int]) -> dict[str, float]:
 
 
 def band_cutoffs(scores: Sequence[float], labels: Sequence[int]) -> dict[str, float]:
-    """The score each band starts at: legitimate mail above it is at most the band's rate."""
-    values, truth = np.asarray(scores), np.asarray(labels)
-    legit = np.sort(values[truth == LEGITIMATE])[::-1]
+    """The score each band starts at (inclusive): legitimate mail there is at most its rate."""
     cutoffs = {}
     for name, rate in classifier.BAND_FALSE_POSITIVE_RATES.items():
-        allowed = int(np.floor(rate * len(legit)))
-        # just above the legitimate score at that rank, so ties count against the band
-        cutoffs[name] = float(np.nextafter(legit[allowed], np.inf)) if allowed < len(legit) else 0.0
+        above = _highest_allowed(scores, labels, rate)
+        cutoffs[name] = float(np.nextafter(above, np.inf)) if above > -np.inf else 0.0
     return cutoffs
 
 
