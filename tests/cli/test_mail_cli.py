@@ -8,6 +8,8 @@ import mailbox
 import tarfile
 from pathlib import Path
 
+import pytest
+
 from tests.cli.conftest import Invoke
 from tests.domains.mail.builders import lookalike_phish, message
 
@@ -62,3 +64,31 @@ def test_scan_a_missing_path_is_one_line(tg: Invoke, tmp_path: Path) -> None:
     result = tg("mail", "scan", str(tmp_path / "nope"))
     assert result.exit_code == 1
     assert result.stderr.strip().startswith("error: no such file or folder")
+
+
+def test_poll_screens_a_mailbox_once_and_then_only_new_mail(
+    tg: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.domains.mail.fake_imap import FakeImapServer
+
+    monkeypatch.setenv("TRADEGUARD_MAIL_IMAP_PASSWORD", "s3cret-imap")
+    with FakeImapServer(user="sec@shop.example", password="s3cret-imap") as server:
+        server.append(message())
+        server.append(lookalike_phish())
+        args = ("mail", "poll", "--host", "127.0.0.1", "--port", str(server.port))
+        args += ("--user", "sec@shop.example", "--no-ssl", "--once")
+        first = tg(*args)
+        assert first.exit_code == 0, first.output
+        assert "2 messages screened" in first.stdout
+        server.append(message(subject="a new one"))
+        second = tg(*args)
+        assert "1 messages screened" in second.stdout
+        assert "STORE" not in server.verbs()
+        assert server.seen() == []
+
+
+def test_poll_without_a_password_is_one_line(tg: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRADEGUARD_MAIL_IMAP_PASSWORD", raising=False)
+    result = tg("mail", "poll", "--host", "127.0.0.1", "--user", "u", "--once")
+    assert result.exit_code == 1
+    assert "TRADEGUARD_MAIL_IMAP_PASSWORD" in result.stderr
