@@ -1,0 +1,1 @@
+"""Platform supervision: merchant verification (KYB) and sanctions screening."""

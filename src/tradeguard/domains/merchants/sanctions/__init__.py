@@ -1,0 +1,1 @@
+"""Sanctions and watch lists: official formats in, a versioned store, and in-process matching."""
