@@ -11,6 +11,7 @@ retakes one picture without the whole tour.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -18,14 +19,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import FloatRect, Page, sync_playwright
 
 from tests.browser.driver import Served, launch, serve_demo, sign_in
 
 
-def shoot(page: Page, out: Path, name: str, *, full: bool = False) -> None:
+def shoot(page: Page, out: Path, name: str, *, full: bool = False, down_to: str = "") -> None:
+    """Save the page; ``down_to`` (a CSS selector) cuts a full page below that element."""
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(out / f"{name}.png"), full_page=full)
+    clip: FloatRect | None = None
+    if down_to:
+        bottom = page.locator(down_to).first.evaluate(
+            "e => e.getBoundingClientRect().bottom + window.scrollY + 16"
+        )
+        width = page.viewport_size["width"] if page.viewport_size else 1280
+        clip = {"x": 0, "y": 0, "width": width, "height": float(bottom)}
+    page.screenshot(path=str(out / f"{name}.png"), full_page=full, clip=clip)
     print(f"saved {out / name}.png")
 
 
@@ -43,6 +52,7 @@ def tour(page: Page, served: Served, out: Path) -> None:
     page.locator("article.model-explanation").first.scroll_into_view_if_needed()
     shoot(page, out, "verdict-order", full=True)
     show_phishing(page, base, out)
+    show_merchant(page, base, out)
     page.goto(f"{base}/models")
     shoot(page, out, "models")
     page.goto(f"{base}/cases")
@@ -106,7 +116,24 @@ def show_phishing(page: Page, base: str, out: Path) -> None:
     shoot(page, out, "verdict-email", full=True)
 
 
-ONLY = {"verdict-email": show_phishing}
+def show_merchant(page: Page, base: str, out: Path) -> None:
+    """The case of a blocked seller with a sanctions match and other merchants in its ring (the
+    listed owner whose nominee's storefront shares his payout account), else the first block."""
+    page.goto(f"{base}/events?kind=merchant&decision=block")
+    links = page.locator("#results tbody tr td a[href*='/events/merchant/']")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    for href in hrefs:
+        page.goto(f"{served_origin(page)}{href}")
+        matched = page.locator("#merchant-checks .hit-match").count()
+        if matched and page.locator("#merchant-ring tbody tr").count():
+            break
+    else:
+        page.goto(f"{served_origin(page)}{hrefs[0]}")
+    page.get_by_role("link", name=re.compile(r"^case #\d+$")).first.click()
+    shoot(page, out, "verdict-merchant", full=True, down_to="#merchant-ring")
+
+
+ONLY = {"verdict-email": show_phishing, "verdict-merchant": show_merchant}
 
 
 def served_origin(page: Page) -> str:

@@ -15,11 +15,13 @@ from tradeguard.api import (
     events,
     lists,
     mail,
+    merchants,
     mfa,
     models,
     passwords,
     problems,
     rules,
+    screen,
 )
 from tradeguard.api.deps import KeyCache
 from tradeguard.api.limits import BodySizeLimit
@@ -55,7 +57,20 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.runtime = runtime
     problems.install(app, pages=(CONSOLE, console_errors.render))
     # mail before events: its raw-message route shadows the generic JSON one for ``email``.
-    for module in (mail, events, cases, accounts, lists, rules, models, passwords, admin, mfa):
+    for module in (
+        mail,
+        events,
+        cases,
+        accounts,
+        merchants,
+        screen,
+        lists,
+        rules,
+        models,
+        passwords,
+        admin,
+        mfa,
+    ):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["health"])

@@ -13,6 +13,9 @@ from tradeguard.config import get_settings
 from tradeguard.demo.cli import demo_command
 from tradeguard.domains.accounts.cli import simulate_logins_command
 from tradeguard.domains.mail.cli import app as mail_app
+from tradeguard.domains.merchants.cli import app as merchants_app
+from tradeguard.domains.merchants.sanctions.cli import app as lists_app
+from tradeguard.domains.merchants.sanctions.cli import screen_command
 from tradeguard.domains.payments.cli import model_app
 from tradeguard.engine.cli import events_app, rules_app
 from tradeguard.errors import Invalid
@@ -30,8 +33,11 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(events_app, name="events")
 app.add_typer(model_app, name="model")
 app.add_typer(mail_app, name="mail")
+app.add_typer(merchants_app, name="merchants")
+app.add_typer(lists_app, name="lists")
 events_app.command("simulate-logins")(simulate_logins_command)
 app.command("demo")(demo_command)
+app.command("screen")(screen_command)
 
 
 @db_app.command("upgrade")

@@ -9,6 +9,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.driver import PASSWORD, Served, sign_in
+from tradeguard.db.session import unit_of_work
+from tradeguard.engine import history
+from tradeguard.engine.verdicts import Decision
 
 pytestmark = pytest.mark.browser
 NEW_PASSWORD = "maple quartz harbour lantern"
@@ -112,3 +115,26 @@ def test_keyboard_and_phone_width(page: Page, served: Served) -> None:
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{path} scrolls sideways at phone width"
+
+
+def test_a_blocked_seller_shows_the_sanctions_match_explained_and_its_ring(
+    page: Page, served: Served
+) -> None:
+    """The listed owner's company: the hit's features side by side, his nominee's storefront."""
+    with unit_of_work(served.runtime.sessions) as session:
+        blocked = history.search(session, kind="merchant", decision=Decision.BLOCK, limit=500)
+    [case_id] = [
+        e.verdict.case_id
+        for e in blocked
+        if e.fields["legal_name"] == "Bursztyn Amber Goods Sp. z o.o."
+    ]
+    sign_in(page, served, served.operator("viewer"))
+    page.goto(f"{served.url}/console/cases/{case_id}")
+    checks = page.locator("#merchant-checks")
+    expect(checks.locator(".hit-match").first).to_contain_text("Dravik Solenko")
+    expect(checks.locator("table.hit-features").first).to_contain_text("1968-04-12")
+    expect(checks).to_contain_text("demo-watchlist")
+    expect(checks.locator("a[href^='http'], a[href^='mailto']")).to_have_count(0)
+    ring = page.locator("#merchant-ring")
+    expect(ring).to_contain_text("Amber Coast Trading Sp. z o.o.")
+    expect(ring).to_contain_text("shares payout account")

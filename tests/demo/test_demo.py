@@ -18,7 +18,7 @@ from tradeguard.demo.shop import MIN_MESSAGES, STORE_DOMAIN, DemoEvent, traffic
 from tradeguard.domains.mail.attacks import ATTACKS
 from tradeguard.domains.mail.simulate import STAFF
 from tradeguard.engine import audit, cases, lists, models, rulepacks
-from tradeguard.engine.tables import EventRecord, VerdictRecord
+from tradeguard.engine.tables import CaseRecord, EventRecord, VerdictRecord
 from tradeguard.errors import Conflict
 from tradeguard.runtime import Runtime
 
@@ -43,12 +43,13 @@ def test_the_demo_screens_its_shop_through_the_engine(tmp_path: Path) -> None:
     assert store.settings.mail_staff == list(STAFF)
     assert "Shenzhen Bright Textile Co" in store.settings.mail_suppliers
     runtime = Runtime.start(store.settings)
+    screened = len(shop) + store.rescreen_events  # the list update's re-screen adds its own
     try:
         with unit_of_work(runtime.sessions) as session:
-            assert session.scalar(select(func.count()).select_from(VerdictRecord)) == len(shop)
-            assert session.scalar(select(func.count()).select_from(EventRecord)) == len(shop)
+            assert session.scalar(select(func.count()).select_from(VerdictRecord)) == screened
+            assert session.scalar(select(func.count()).select_from(EventRecord)) == screened
             verdicts = audit.search(session, action="verdict.create", limit=100_000)
-            assert len(verdicts) == len(shop)  # every decision made by the engine, audited
+            assert len(verdicts) == screened  # every decision made by the engine, audited
             admin = operators.by_username(session, store.admin)
             assert admin is not None
             assert admin.role == "admin"
@@ -63,8 +64,53 @@ def test_the_demo_screens_its_shop_through_the_engine(tmp_path: Path) -> None:
             assert labelled
             assert {label.label for label in labelled} <= {"fraud", "legitimate"}
             assert_the_inbox_was_screened(session, [e for e in shop if e.kind == "email"])
+            assert_the_merchants_were_screened(session, [e for e in shop if e.kind == "merchant"])
+        assert store.watch_list.startswith("csv:demo-watchlist v1")
+        assert "1 cases opened" in store.rescreen
     finally:
         runtime.close()
+    assert (store.settings.data_dir / "lists" / "demo-watchlist.csv").read_text().count(
+        "FICTIONAL"
+    ) == 15  # the second version, as an operator would have replaced the file
+
+
+def assert_the_merchants_were_screened(session: Session, merchants: list[DemoEvent]) -> None:
+    """Listed owners blocked, the shell ring held, most sellers let in, the list update's case."""
+    decided = dict(
+        session.execute(
+            select(EventRecord.event_id, VerdictRecord.decision)
+            .join(VerdictRecord, VerdictRecord.event_pk == EventRecord.id)
+            .where(EventRecord.kind == "merchant")
+        ).all()
+    )
+    by_truth: dict[str, list[str]] = {}
+    for e in merchants:
+        by_truth.setdefault(e.truth, []).append(decided[str(e.event["id"])])
+    for truth in (
+        "sanctioned_owner",
+        "sanctioned_director",
+        "sanctioned_company",
+        "listed_director_added",
+    ):
+        assert set(by_truth[truth]) == {"block"}, (truth, by_truth[truth])
+    ring = by_truth["shell_ring"]
+    assert len(ring) >= 5
+    assert sum(d in ("review", "block") for d in ring) >= len(ring) - 1  # all but the first
+    assert set(by_truth["fatf_jurisdiction"]) <= {"review", "block"}
+    assert set(by_truth["invalid_vat"]) == {"review"}
+    normal = by_truth["normal"]
+    assert len(normal) >= 150
+    assert normal.count("allow") / len(normal) >= 0.95
+    rescreens = session.execute(
+        select(EventRecord.entities, VerdictRecord.decision, CaseRecord.status)
+        .join(VerdictRecord, VerdictRecord.event_pk == EventRecord.id)
+        .join(CaseRecord, CaseRecord.event_pk == EventRecord.id)
+        .where(EventRecord.kind == "merchant_rescreen")
+    ).all()
+    [(entities, decision, status)] = rescreens
+    [listed_later] = [e for e in merchants if e.event["legal_name"] == "Elvestad Living B.V."]
+    assert entities["merchant"] == listed_later.event["merchant_id"]
+    assert (decision, status) == ("block", "open")
 
 
 def assert_the_inbox_was_screened(session: Session, mail: list[DemoEvent]) -> None:

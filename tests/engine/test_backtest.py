@@ -66,6 +66,7 @@ def test_precision_and_recall_against_labels(runtime: Runtime) -> None:
         assert [r.pack_id for r in rulepacks.list_records(session)] == [
             "login-default",
             "mail-default",
+            "merchant-default",
             "order-default",
             "signup-default",
         ]

@@ -7,7 +7,10 @@ around it.
 
 Halfway through the window the demo trains the order model on the labels that have arrived by
 then (declines, chargebacks, confirmations) and makes it live, as a store would after its
-first weeks: the later orders' verdicts carry the model's signal and its explanation.
+first weeks: the later orders' verdicts carry the model's signal and its explanation. Seller
+applications are screened against the demo's fictional watch list, loaded before the first
+one; halfway through, its second version lists one more person and every merchant screened so
+far is re-screened, which opens a case for the seller she directs.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from tradeguard.auth import operators
 from tradeguard.config import Settings, load_settings
 from tradeguard.db.session import unit_of_work
 from tradeguard.demo.shop import STORE_DOMAIN, DemoEvent, order_history_start, traffic
+from tradeguard.demo.watchlist import load_watch_list, update_watch_list
 from tradeguard.domains.mail.service import screen_message
 from tradeguard.domains.mail.simulate import STAFF, demo_suppliers
 from tradeguard.domains.payments import service as payments
@@ -59,6 +63,10 @@ class DemoStore:
     cases_resolved: int = 0
     model: str | None = None  # the order model trained and made live mid-window
     model_note: str = ""  # what it was trained on, or why there is none
+    merchant_decisions: Counter[str] = field(default_factory=Counter)
+    watch_list: str = ""  # the demo watch list's version at the start
+    rescreen: str = ""  # what the list update's re-screen found
+    rescreen_events: int = 0  # merchant_rescreen events it screened (not in the shop's events)
 
 
 def fresh_settings(folder: Path) -> Settings:
@@ -97,6 +105,8 @@ def build(
         cut = start + timedelta(days=days / 2)
         first, rest = _split(shop, cut)
         store = DemoStore(settings=settings, admin="", password="", events=len(shop))
+        listed = load_watch_list(runtime, folder, version=1, actor=ANALYST)
+        store.watch_list = listed.version.label
         advance = step("screening the shop's events", len(shop))
         _screen(runtime, first, advance, store)
         # The analysts have been working the queue meanwhile: their labels train the model too.
@@ -104,6 +114,8 @@ def build(
         store.model, store.model_note = _train_order_model(
             runtime, since=order_history_start(days, start), cut=cut
         )
+        report = update_watch_list(runtime, folder, actor=ANALYST)
+        store.rescreen, store.rescreen_events = str(report), report.events
         _screen(runtime, rest, advance, store)
         store.countries = len({e.country for e in shop if e.country and not e.is_attack})
         _work_queue(runtime, shop, seed=seed, before=datetime.now(UTC) - timedelta(days=2))
@@ -146,6 +158,8 @@ def _screen(
     for n, item in enumerate(items, 1):
         verdict = _screen_one(runtime, item)
         store.decisions[verdict.decision.value] += 1
+        if item.kind == "merchant":
+            store.merchant_decisions[verdict.decision.value] += 1
         store.truths[item.truth] += 1
         if n % 250 == 0 or n == len(items):
             advance(250 if n % 250 == 0 else n % 250)
@@ -236,10 +250,13 @@ def _work_queue(runtime: Runtime, shop: list[DemoEvent], *, seed: int, before: d
             .order_by(CaseRecord.id)
         ).all()
         for case_id, kind, event_id in rows:
-            # Decided per case, so a case skipped at the cut stays skipped at the end.
+            # Decided per case, so a case skipped at the cut stays skipped at the end; a case
+            # of no shop event (a merchant re-screen) has no truth to label it by.
             if random.Random(f"{seed}:{case_id}").random() >= LABELLED_SHARE:  # noqa: S311
                 continue
-            fraud = truth.get((kind, event_id), "normal") != "normal"
+            if (kind, event_id) not in truth:
+                continue
+            fraud = truth[(kind, event_id)] != "normal"
             note = "confirmed attack traffic" if fraud else "customer confirmed it was them"
             cases.resolve(
                 session,

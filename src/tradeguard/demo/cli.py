@@ -56,6 +56,14 @@ def demo_command(
         f"Cases: {store.cases_open} open, {store.cases_resolved} resolved by the demo analyst."
     )
     out.print(f"Order model: {store.model_note}")
+    merchants = ", ".join(
+        f"{store.merchant_decisions[d]} {d}" for d in ("allow", "challenge", "review", "block")
+    )
+    out.print(
+        f"Merchants: {sum(store.merchant_decisions.values())} applications and updates screened"
+        f" against the demo watch list ({store.watch_list}, fictional): {merchants}."
+    )
+    out.print(f"Watch-list update: {store.rescreen}.")
     out.print(f"Store: {store.settings.resolved_database_url}")
     out.print(f"\nConsole:  http://{host}:{port}/console/")
     out.print(f"Username: {store.admin}")

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tradeguard.demo.merchants import simulate_merchants
 from tradeguard.domains.accounts.simulate import simulate_logins
 from tradeguard.domains.accounts.simulate_signups import simulate_signups
 from tradeguard.domains.mail.simulate import simulate_mail
@@ -85,7 +86,13 @@ def _mail(seed: int, customers: int, days: int, start: datetime) -> Iterable[Dem
         yield DemoEvent("email", event, item.truth, "", raw=item.raw)
 
 
-SOURCES: tuple[Source, ...] = (_logins, _signups, _orders, _mail)
+def _merchants(seed: int, customers: int, days: int, start: datetime) -> Iterable[DemoEvent]:
+    """Sellers applying to the marketplace (their number does not grow with the customers)."""
+    for item in simulate_merchants(seed=seed, days=days, start=start):
+        yield DemoEvent("merchant", item.event, item.truth, item.country)
+
+
+SOURCES: tuple[Source, ...] = (_logins, _signups, _orders, _mail, _merchants)
 
 
 def traffic(*, seed: int, customers: int, days: int, start: datetime) -> list[DemoEvent]:

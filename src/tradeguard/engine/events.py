@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 from pydantic import (
@@ -26,6 +26,9 @@ from pydantic import (
 )
 
 from tradeguard.errors import Invalid, NotFound, readable
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 MAX_FUTURE_SKEW = timedelta(days=1)
 
@@ -109,6 +112,10 @@ class EventKind:
     # account last logged in, the hours it usually does), read by rules as ``event.history``.
     # Called with the database session and the event; it must look only at events before it.
     history: Callable[[Any, Event], dict[str, Any]] | None = None
+    # Checks that need the database, run once when the event is first screened (a merchant's
+    # sanctions screening): the returned event is stored and screened, under the client's
+    # digest, so a re-sent event still replays its stored verdict.
+    enrich: Callable[[Session, Event], Event] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +175,7 @@ def _load_builtin_kinds() -> None:
     import tradeguard.domains.accounts.kinds
     import tradeguard.domains.accounts.signup
     import tradeguard.domains.mail.kinds
+    import tradeguard.domains.merchants.kinds
     import tradeguard.domains.payments.kinds  # noqa: F401  (cached after the first import)
 
 

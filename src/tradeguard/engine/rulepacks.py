@@ -30,6 +30,7 @@ DEFAULT_PACKS = (
     "order-default.yaml",
     "signup-default.yaml",
     "mail-default.yaml",
+    "merchant-default.yaml",
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -125,6 +125,13 @@ def screen(session: Session, *, event: Event, counters: CounterStore, actor: str
     """
     started = time.perf_counter()
     event = with_inherited(event, partial(history.stored_entities, session))
+    enrich = get_kind(event.kind).enrich
+    if enrich is not None:
+        # Enrichment may be costly (sanctions screening): a repeat takes the replay path first.
+        stored_sha = history.stored_sha(session, event.kind, event.id)
+        if stored_sha is not None:
+            return replay(session, event, stored_sha)
+        event = replace(enrich(session, event), sha256=event.sha256)
     conn = session.connection()
     now = utcnow()
     event_pk = writes.new_event(

@@ -13,6 +13,7 @@ from tradeguard.domains.accounts import clusters
 from tradeguard.engine import cases, history
 from tradeguard.web.events_views import related_events
 from tradeguard.web.mail_panel import mail_panel
+from tradeguard.web.merchant_panel import merchant_panel
 from tradeguard.web.security import PREFIX, AnalystPost, SessionDep, Viewer
 from tradeguard.web.templating import page, redirect
 
@@ -79,6 +80,7 @@ def case(request: Request, session: SessionDep, current: Viewer, case_id: int) -
         related=related_events(session, event, limit=15),
         cluster=account_cluster(session, event),
         message=mail_panel(event),
+        merchant=merchant_panel(session, event),
         actor=actor_of(current.operator),
         labels=["fraud", "legitimate", "other"],
     )

@@ -17,6 +17,7 @@ from tradeguard.engine.verdicts import Decision, Signal, Verdict
 from tradeguard.errors import Invalid
 from tradeguard.web.forms import blank_none, moment
 from tradeguard.web.mail_panel import mail_panel
+from tradeguard.web.merchant_panel import merchant_panel
 from tradeguard.web.security import PREFIX, SessionDep, Viewer
 from tradeguard.web.templating import page
 
@@ -94,6 +95,7 @@ def event(
         e=found,
         explanations=model_explanations(found.verdict),
         message=mail_panel(found),
+        merchant=merchant_panel(session, found),
         related=related_events(session, found, limit=10),
     )
 
