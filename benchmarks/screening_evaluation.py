@@ -185,11 +185,12 @@ def pair_table(scored: Sequence[tuple[dict[str, str], float]]) -> list[str]:
     return lines
 
 
-def pair_candidates(path: Path, scored: Sequence[tuple[dict[str, str], float]]) -> list[str]:
+def pair_candidates(scored: Sequence[tuple[dict[str, str], float]], depth: int) -> list[str]:
     """Would the index hand name2 to logic-v2 when screening name1? All 826 name2 values are
     indexed together, so every other pair's name2 competes for the candidate places."""
     rows = [row for row, _ in scored]
-    index = SanctionsIndex.build(("pairs", _pair_entity(i, r)) for i, r in enumerate(rows))
+    entries = (("pairs", _pair_entity(i, r)) for i, r in enumerate(rows))
+    index = SanctionsIndex.build(entries, depth=depth)
     counts: Counter[str] = Counter()
     lost: list[str] = []
     for i, (row, score) in enumerate(scored):
@@ -245,9 +246,11 @@ def false_hits(
             if hits:
                 rows[locale][variant] += 1
                 best = hits[0]
+                name = best.features.get("name_match")
+                matched = name.candidate if name and name.candidate else best.entity.caption
                 listed.append(
                     f"| {locale} | {kind} | {variant} | {query.properties['name'][0]} | "
-                    f"{best.entity.caption} ({best.entity.entity_id}) | {best.score:.2f} |"
+                    f"{matched} ({best.entity.entity_id}) | {best.score:.2f} |"
                 )
     total = Counter[str]()
     lines = ["| locale | screened | false hits, name only | false hits, with DOB/country |"]
@@ -258,12 +261,33 @@ def false_hits(
                      f"{_rate(counts, 'with DOB/country')} |")  # fmt: skip
     lines.append(f"| **all** | {total['screened']} | {_rate(total, 'name only')} | "
                  f"{_rate(total, 'with DOB/country')} |")  # fmt: skip
-    lines += ["", "| locale | kind | variant | generated name | best match | score |"]
+    lines += ["", "| locale | kind | variant | generated name | listed name matched | score |"]
     return [*lines, "|---|---|---|---|---|---|", *listed]
 
 
 def _rate(counts: Counter[str], key: str) -> str:
     return f"{counts[key]} ({100 * counts[key] / max(counts['screened'], 1):.2f} %)"
+
+
+def depth_loss(index: SanctionsIndex, every: Entries, queries: Sequence[UnQuery]) -> str:
+    """What the candidate cut costs: matches (score >= threshold, in the top 5) that logic-v2
+    finds among the 200 best key-sharing candidates, without the share floor, but the index
+    as configured does not hand over."""
+    reference = SanctionsIndex.build(every, depth=200, min_share=0.0)
+    wanted, lost = 0, 0
+    examples: list[str] = []
+    for item in queries:
+        query = item.query()
+        full = {m.entity.entity_id: m for m in reference.match(query) if m.match}
+        got = {m.entity.entity_id for m in index.match(query) if m.match}
+        wanted += len(full)
+        for entity_id in set(full) - got:
+            lost += 1
+            examples.append(f"{item.row['full_name']!r} -> {full[entity_id].entity.caption!r}")
+    return (
+        f"Against logic-v2 on the 200 best key-sharing candidates (no share floor): {lost} of "
+        f"{wanted} top-5 matches missed. " + "; ".join(examples[:10])
+    )
 
 
 def report_un(data: Path, lists: dict[str, Entries], depth: int) -> SanctionsIndex:
@@ -286,6 +310,7 @@ def report_un(data: Path, lists: dict[str, Entries], depth: int) -> SanctionsInd
             print(got.row(label, kind))
             misses += [f"- {label}, {kind}: {m}" for m in got.misses]
     print("\nMisses:\n" + ("\n".join(misses) or "none"))
+    print("\n" + depth_loss(all_index, every, queries))
     print("\nNot on the UN file, screened against all lists:")
     for item in unlabelled:
         hits = [
@@ -312,7 +337,7 @@ def main() -> None:
     print("\n## name-pairs.csv: logic-v2 pairwise\n")
     print("\n".join(pair_table(scored)))
     print("\nThe candidate index on the true pairs:\n")
-    print("\n".join(pair_candidates(pairs, scored)))
+    print("\n".join(pair_candidates(scored, args.depth)))
 
     fake = faker_queries(args.per_locale, args.seed)
     print(f"\n## False hits: {len(fake)} Faker names (seed {args.seed}) against all lists\n")

@@ -3,7 +3,7 @@
 nomenklatura's ``name_match`` analyses both entities' names on every comparison, behind an
 LRU cache of 1,000 entries keyed by entity id. Against thousands of listed parties that cache
 mostly misses, so analysis was half of each screening's time; its entries also kept hundreds
-of thousands of objects alive for CPython's full collections to walk (0.2-0.5 s pauses).
+of thousands of objects alive for CPython's full collections to walk (0.3-0.7 s pauses).
 Here a listed party is analysed once, at index build, and a query once per screening; the
 scoring itself is nomenklatura's, unchanged: ``name_match`` below is its orchestration
 (nomenklatura 4.17, MIT) reading the names from the proxy, and a test holds it to the
