@@ -93,6 +93,19 @@ class Member:
     latest_decision: str | None  # the verdict on its last stored event
     via: list[Link]  # how it joined: its links to members one step nearer the root
 
+    def activity(self) -> dict[str, Any]:
+        """What every domain's member model shows, whatever it calls the member's id."""
+        return {
+            "depth": self.depth,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+            "events": self.events,
+            "blocked": self.blocked,
+            "reviewed": self.reviewed,
+            "open_cases": self.open_cases,
+            "case_ids": self.case_ids,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class CommonEntity:

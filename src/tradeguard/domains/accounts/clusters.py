@@ -103,14 +103,7 @@ def find_cluster(
         accounts=[
             LinkedAccount(
                 account_id=m.id,
-                depth=m.depth,
-                first_seen=m.first_seen,
-                last_seen=m.last_seen,
-                events=m.events,
-                blocked=m.blocked,
-                reviewed=m.reviewed,
-                open_cases=m.open_cases,
-                case_ids=m.case_ids,
+                **m.activity(),
                 via=[_link(k) for k in m.via],
             )
             for m in found.members

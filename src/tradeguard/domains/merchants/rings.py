@@ -106,14 +106,7 @@ def find_ring(
             LinkedMerchant(
                 merchant_id=m.id,
                 legal_name=names.get(m.id),
-                depth=m.depth,
-                first_seen=m.first_seen,
-                last_seen=m.last_seen,
-                events=m.events,
-                blocked=m.blocked,
-                reviewed=m.reviewed,
-                open_cases=m.open_cases,
-                case_ids=m.case_ids,
+                **m.activity(),
                 latest_decision=m.latest_decision,
                 via=[_link(k) for k in m.via],
             )
