@@ -227,7 +227,7 @@ class _Walk:
         ids = list(self.depth)
         stats = _stats(session, self.spec.root, ids)
         cases = _case_ids(session, self.spec.root, ids)
-        latest = _latest_decisions(session, self.spec.root, ids)
+        latest = latest_decisions(session, self.spec.root, ids)
         found = [
             Member(
                 id=m,
@@ -408,8 +408,11 @@ def latest_events(
     return {member: int(pk) for member, pk in session.execute(query)}
 
 
-def _latest_decisions(session: Session, root: str, members: list[str]) -> dict[str, str]:
-    newest = latest_events(session, root, members)
+def latest_decisions(
+    session: Session, root: str, members: list[str], *, kinds: Iterable[str] | None = None
+) -> dict[str, str]:
+    """Each member's verdict on its last stored event (of ``kinds``, when given)."""
+    newest = latest_events(session, root, members, kinds=kinds) if members else {}
     if not newest:
         return {}
     query = select(VerdictRecord.event_pk, VerdictRecord.decision).where(

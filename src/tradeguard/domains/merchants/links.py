@@ -26,7 +26,8 @@ from tradeguard.domains.merchants.schemas import (
     MerchantPerson,
     RingLink,
 )
-from tradeguard.engine.tables import EventEntity, EventRecord, VerdictRecord
+from tradeguard.engine import clusters
+from tradeguard.engine.tables import EventEntity, EventRecord
 
 # Strongest first: the order links are reported in.
 LINK_TYPES = (
@@ -241,22 +242,4 @@ def _owners(session: Session, event_pks: list[int]) -> dict[int, str]:
 
 def latest_decisions(session: Session, merchant_ids: list[str]) -> dict[str, str]:
     """Each merchant's most recent verdict (an application, update or re-screen)."""
-    if not merchant_ids:
-        return {}
-    latest = (
-        select(EventEntity.entity_value, func.max(EventRecord.id).label("pk"))
-        .join(EventRecord, EventRecord.id == EventEntity.event_pk)
-        .where(
-            EventRecord.kind.in_(DECISION_KINDS),
-            EventEntity.entity_type == "merchant",
-            EventEntity.entity_value.in_(merchant_ids),
-        )
-        .group_by(EventEntity.entity_value)
-        .subquery()
-    )
-    rows = session.execute(
-        select(latest.c.entity_value, VerdictRecord.decision).join(
-            VerdictRecord, VerdictRecord.event_pk == latest.c.pk
-        )
-    )
-    return {str(merchant): str(decision) for merchant, decision in rows}
+    return clusters.latest_decisions(session, "merchant", merchant_ids, kinds=DECISION_KINDS)

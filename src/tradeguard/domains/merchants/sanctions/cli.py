@@ -89,26 +89,18 @@ def load_sanctions(
         )
 
 
-# The files an OFAC CSV set is read from (see ``formats_ofac``): each one changes the list.
-OFAC_SETS = {
-    "sdn.csv": ("sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv"),
-    "cons_prim.csv": ("cons_prim.csv", "cons_alt.csv", "cons_add.csv", "cons_comments.csv"),
-}
-
-
 def fingerprint(source: str, path: Path) -> str:
     """SHA-256 of what the list is read from, for the "same file again" check: the file, or
     for OFAC every file of its CSV set (a changed ``alt.csv`` alone is a new version).
     """
     if source != "ofac-sdn":
         return _file_sha256(path)
-    main = path / "sdn.csv" if path.is_dir() else path
-    names = OFAC_SETS.get(main.name.lower(), (main.name,))
+    from tradeguard.domains.merchants.sanctions.formats_ofac import ofac_files
+
     digest = hashlib.sha256()
-    for name in names:
-        item = main.parent / name
+    for item in ofac_files(path):
         if item.is_file():
-            digest.update(f"{name}\0{_file_sha256(item)}\n".encode())
+            digest.update(f"{item.name}\0{_file_sha256(item)}\n".encode())
     return digest.hexdigest()
 
 
