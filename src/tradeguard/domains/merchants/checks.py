@@ -98,14 +98,19 @@ def _query(schema: str, properties: dict[str, list[str]]) -> Query:
 
 
 def screen_party(index: SanctionsIndex, party: Party, *, threshold: float) -> PartyScreening:
+    return party_screening(party, party_hits(index, party.query, threshold=threshold))
+
+
+def party_hits(index: SanctionsIndex, query: Query, *, threshold: float) -> list[ScreeningHit]:
+    """The best listed parties for one party's query, at most HITS_PER_PARTY, explained."""
     from tradeguard.domains.merchants.sanctions.matching import DEFAULT_CUTOFF
 
-    matches = index.match(
-        party.query, threshold=threshold, cutoff=DEFAULT_CUTOFF, limit=HITS_PER_PARTY
-    )
-    return PartyScreening(
-        party=party.key, role=party.role, name=party.name[:300], hits=[hit(m) for m in matches]
-    )
+    matches = index.match(query, threshold=threshold, cutoff=DEFAULT_CUTOFF, limit=HITS_PER_PARTY)
+    return [hit(m) for m in matches]
+
+
+def party_screening(party: Party, hits: list[ScreeningHit]) -> PartyScreening:
+    return PartyScreening(party=party.key, role=party.role, name=party.name[:300], hits=hits)
 
 
 def hit(found: Match) -> ScreeningHit:

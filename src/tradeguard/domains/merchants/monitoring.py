@@ -23,7 +23,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradeguard.db.session import unit_of_work
-from tradeguard.domains.merchants.checks import Party, hit, merchant_parties, summarise
+from tradeguard.domains.merchants.checks import (
+    Party,
+    merchant_parties,
+    party_hits,
+    party_screening,
+    summarise,
+)
 from tradeguard.domains.merchants.schemas import PartyScreening, ScreeningHit
 from tradeguard.engine import audit
 from tradeguard.engine.screening import CounterBackend
@@ -95,7 +101,7 @@ def rescreen(
     tag = hashlib.sha256("|".join(f"{v.list_key}:{v.id}" for v in lists).encode()).hexdigest()
     events = cases = hits = 0
     for merchant in merchants:
-        parties = [_party(p, results[_key(p.query)]) for p in merchant.parties]
+        parties = [party_screening(p, results[_key(p.query)]) for p in merchant.parties]
         new = [p for p in (_new(p, merchant.known) for p in parties) if p.hits]
         if not new:
             continue
@@ -226,24 +232,9 @@ def _can_fork() -> bool:
 
 
 def _screen_chunk(chunk: tuple[list[Query], float]) -> list[list[ScreeningHit]]:
-    from tradeguard.domains.merchants.checks import HITS_PER_PARTY
-    from tradeguard.domains.merchants.sanctions.matching import DEFAULT_CUTOFF
-
     queries, threshold = chunk
     assert _INDEX is not None
-    return [
-        [
-            hit(m)
-            for m in _INDEX.match(
-                q, threshold=threshold, cutoff=DEFAULT_CUTOFF, limit=HITS_PER_PARTY
-            )
-        ]
-        for q in queries
-    ]
-
-
-def _party(party: Party, hits: list[ScreeningHit]) -> PartyScreening:
-    return PartyScreening(party=party.key, role=party.role, name=party.name[:300], hits=hits)
+    return [party_hits(_INDEX, q, threshold=threshold) for q in queries]
 
 
 def _new(party: PartyScreening, known: Mapping[tuple[str, str], bool]) -> PartyScreening:
