@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from tradeguard.domains.merchants import rings
+from tradeguard.domains.merchants import rings, summary
 from tradeguard.domains.merchants.schemas import (
     FeatureExplanation,
     IdentifierCheck,
@@ -129,10 +129,8 @@ def merchant_panel(session: Session, event: history.EventRead) -> MerchantPanel 
 
 
 def _last_application(session: Session, merchant_id: str) -> MerchantPayload | None:
-    found = history.search(
-        session, kind="merchant", entity_type="merchant", entity_value=merchant_id, limit=1
-    )
-    return MerchantPayload.model_validate(found[0].fields) if found else None
+    found = summary.last_application(session, merchant_id)
+    return MerchantPayload.model_validate(found.fields) if found else None
 
 
 def _ring(session: Session, merchant_id: str) -> rings.Ring | None:

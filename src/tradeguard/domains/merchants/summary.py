@@ -28,12 +28,9 @@ class MerchantSummary(BaseModel):
 
 def merchant_summary(session: Session, merchant_id: str) -> MerchantSummary:
     """The merchant's last stored ``merchant`` event with its verdict and checks."""
-    found = history.search(
-        session, kind="merchant", entity_type="merchant", entity_value=merchant_id, limit=1
-    )
-    if not found:
+    event = last_application(session, merchant_id)
+    if event is None:
         raise NotFound(f"no merchant {merchant_id!r}")
-    event = found[0]
     fields = event.fields
     return MerchantSummary(
         merchant_id=merchant_id,
@@ -47,6 +44,14 @@ def merchant_summary(session: Session, merchant_id: str) -> MerchantSummary:
         case_id=event.verdict.case_id,
         checks=_checks(fields.get("checks")),
     )
+
+
+def last_application(session: Session, merchant_id: str) -> history.EventRead | None:
+    """The merchant's last stored application or update, with its verdict."""
+    found = history.search(
+        session, kind="merchant", entity_type="merchant", entity_value=merchant_id, limit=1
+    )
+    return found[0] if found else None
 
 
 def _checks(stored: object) -> MerchantChecks | None:
