@@ -19,6 +19,7 @@ from tradeguard.domains.merchants.sanctions.cli import screen_command
 from tradeguard.domains.payments.cli import model_app
 from tradeguard.engine.cli import events_app, rules_app
 from tradeguard.errors import Invalid
+from tradeguard.levels.cli import assess_command, controls_app, coverage_app
 
 app = typer.Typer(
     help="TradeGuard: screen, decide and protect cross-border e-commerce.",
@@ -35,9 +36,12 @@ app.add_typer(model_app, name="model")
 app.add_typer(mail_app, name="mail")
 app.add_typer(merchants_app, name="merchants")
 app.add_typer(lists_app, name="lists")
+app.add_typer(controls_app, name="controls")
+app.add_typer(coverage_app, name="coverage")
 events_app.command("simulate-logins")(simulate_logins_command)
 app.command("demo")(demo_command)
 app.command("screen")(screen_command)
+app.command("assess")(assess_command)
 
 
 @db_app.command("upgrade")

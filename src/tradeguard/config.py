@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     mail_yara_dir: Path | None = None  # the organisation's own YARA rules, besides the shipped set
     mail_model_dir: Path | None = None  # default: <data_dir>/mail-model when it exists
     mail_max_message_bytes: int = Field(default=25 * 1_048_576, ge=1024, le=64 * 1_048_576)
+    # Protection levels (docs/levels.md): the organisation's own controls, beside the catalog.
+    controls_file: Path | None = None
 
     @classmethod
     def settings_customise_sources(
@@ -105,7 +107,9 @@ class Settings(BaseSettings):
             raise ValueError("must be a redis://, rediss:// or unix:// URL")
         return value or None
 
-    @field_validator("breached_passwords_path", "mail_yara_dir", "mail_model_dir", mode="before")
+    @field_validator(
+        "breached_passwords_path", "mail_yara_dir", "mail_model_dir", "controls_file", mode="before"
+    )
     @classmethod
     def _blank_path(cls, value: object) -> object:
         return value or None  # an empty variable means "not set", not the working directory

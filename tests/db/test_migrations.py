@@ -12,7 +12,8 @@ from alembic.script import ScriptDirectory
 import tradeguard.auth.models
 import tradeguard.domains.accounts.models
 import tradeguard.domains.merchants.sanctions.tables
-import tradeguard.engine.tables  # noqa: F401
+import tradeguard.engine.tables
+import tradeguard.levels.models  # noqa: F401
 from tradeguard.db.base import Base
 from tradeguard.db.migrate import alembic_config, current_revision, upgrade
 from tradeguard.db.session import engine_for, make_engine
@@ -25,7 +26,7 @@ def test_sqlite_schema_matches_the_models(tmp_path: Path) -> None:
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
-    assert current_revision(engine) == head == "0005"
+    assert current_revision(engine) == head == "0006"
 
 
 @pytest.mark.postgres

@@ -77,7 +77,7 @@ def change_status(
 
 @router.post("/{pack_id}/{version}/backtest")
 def run_backtest(
-    pack_id: str, version: int, body: BacktestRequest, runtime: RuntimeDep, _: Analyst
+    pack_id: str, version: int, body: BacktestRequest, runtime: RuntimeDep, caller: Analyst
 ) -> BacktestReport:
     with unit_of_work(runtime.sessions) as session:
         return backtest_version(
@@ -87,4 +87,5 @@ def run_backtest(
             since=body.since,
             until=body.until,
             counters=runtime.counters(session),
+            actor=caller.actor,
         )

@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 from tradeguard.auth import operators
 from tradeguard.config import Settings, load_settings
 from tradeguard.db.session import unit_of_work
+from tradeguard.demo import levels
 from tradeguard.demo.shop import STORE_DOMAIN, DemoEvent, order_history_start, traffic
 from tradeguard.demo.watchlist import load_watch_list, update_watch_list
 from tradeguard.domains.mail.service import screen_message
@@ -67,6 +68,7 @@ class DemoStore:
     watch_list: str = ""  # the demo watch list's version at the start
     rescreen: str = ""  # what the list update's re-screen found
     rescreen_events: int = 0  # merchant_rescreen events it screened (not in the shop's events)
+    levels: list[int] = field(default_factory=list)  # the overall level at each recorded stage
 
 
 def fresh_settings(folder: Path) -> Settings:
@@ -109,6 +111,7 @@ def build(
         store.watch_list = listed.version.label
         advance = step("screening the shop's events", len(shop))
         _screen(runtime, first, advance, store)
+        store.levels.append(levels.record(runtime, actor=ANALYST))
         # The analysts have been working the queue meanwhile: their labels train the model too.
         _work_queue(runtime, shop, seed=seed, before=cut - timedelta(days=2))
         store.model, store.model_note = _train_order_model(
@@ -119,6 +122,10 @@ def build(
         _screen(runtime, rest, advance, store)
         store.countries = len({e.country for e in shop if e.country and not e.is_attack})
         _work_queue(runtime, shop, seed=seed, before=datetime.now(UTC) - timedelta(days=2))
+        levels.report_volumes(runtime, shop, seed=seed)
+        store.levels.append(levels.record(runtime, actor=ANALYST))
+        levels.attest(runtime, today=datetime.now(UTC).date())
+        store.levels.append(levels.record(runtime, actor=ANALYST))
         with unit_of_work(runtime.sessions) as session:
             operator, one_time = operators.create(
                 session,

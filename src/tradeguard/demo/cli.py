@@ -64,6 +64,11 @@ def demo_command(
         f" against the demo watch list ({store.watch_list}, fictional): {merchants}."
     )
     out.print(f"Watch-list update: {store.rescreen}.")
+    stages = " -> ".join(f"L{n}" for n in store.levels)
+    out.print(
+        f"Protection level (base controls), recorded at {len(store.levels)} stages: {stages} "
+        "of 4; what to fix next is on the console's Levels page."
+    )
     out.print(f"Store: {store.settings.resolved_database_url}")
     out.print(f"\nConsole:  http://{host}:{port}/console/")
     out.print(f"Username: {store.admin}")

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tradeguard.engine import audit
 from tradeguard.engine.counters import CounterStore
 from tradeguard.engine.events import parse_event
 from tradeguard.engine.rulepacks import ACTIVE, get_record
@@ -143,15 +144,36 @@ def backtest_version(
     since: datetime,
     until: datetime,
     counters: CounterStore,
+    actor: str,
 ) -> BacktestReport:
-    """Back-test a stored pack version, whatever its status."""
+    """Back-test a stored pack version, whatever its status.
+
+    Audited: a back-test is how a person reviews a pack, and the protection levels count
+    reviews (``rules.reviewed``). The stored verdicts are never changed.
+    """
     if until <= since:
         raise Invalid("the back-test window must end after it starts")
     record = get_record(session, pack_id, version)
     assert record is not None
-    return backtest(
+    report = backtest(
         session, pack=load_pack(record.source), since=since, until=until, counters=counters
     )
+    audit.record(
+        session,
+        actor=actor,
+        action="rule_pack.backtest",
+        target_type="rule_pack",
+        target_id=report.pack,
+        after={
+            "since": since.isoformat(),
+            "until": until.isoformat(),
+            "events": report.events,
+            "labelled_events": report.labelled_events,
+            "changed_decisions": report.changed_decisions,
+        },
+        versions=[report.pack],
+    )
+    return report
 
 
 def _count(bucket: dict[str, Any], field: str, label: str | None, is_error: bool) -> None:

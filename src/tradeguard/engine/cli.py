@@ -16,7 +16,7 @@ from tradeguard.cli_support import cli_errors, err, out, progress_bar, runtime
 from tradeguard.config import load_settings
 from tradeguard.db.session import unit_of_work
 from tradeguard.engine import rulepacks
-from tradeguard.engine.backtest import backtest
+from tradeguard.engine.backtest import backtest_version
 from tradeguard.engine.events import get_kind
 from tradeguard.engine.ingest_files import FileFormat, count_lines, detect_format, read_lines
 from tradeguard.engine.rules import load_pack
@@ -233,14 +233,14 @@ def run_backtest(
     if until <= since:
         raise Invalid("--until must be after --since")
     with runtime() as rt, unit_of_work(rt.sessions) as session:
-        record = rulepacks.get_record(session, pack_id, version)
-        assert record is not None
-        report = backtest(
+        report = backtest_version(
             session,
-            pack=load_pack(record.source),
+            pack_id=pack_id,
+            version=version,
             since=since,
             until=until,
             counters=rt.counters(session),
+            actor=CLI_ACTOR,
         )
     if json_out:
         print(orjson.dumps(report.model_dump(mode="json"), option=orjson.OPT_INDENT_2).decode())

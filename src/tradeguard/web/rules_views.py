@@ -98,6 +98,7 @@ def run_backtest(
         since=start,
         until=end,
         counters=runtime.counters(session),
+        actor=actor_of(current.operator),
     )
     return page(
         request,

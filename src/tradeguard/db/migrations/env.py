@@ -8,7 +8,8 @@ from sqlalchemy import Connection, create_engine
 import tradeguard.auth.models
 import tradeguard.domains.accounts.models
 import tradeguard.domains.merchants.sanctions.tables
-import tradeguard.engine.tables  # noqa: F401  (register tables on the metadata)
+import tradeguard.engine.tables
+import tradeguard.levels.models  # noqa: F401  (register tables on the metadata)
 from tradeguard.db.base import Base
 
 config = context.config

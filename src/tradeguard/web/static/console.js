@@ -32,13 +32,32 @@
     });
   }
 
+  function levels(canvas, d) {
+    var palette = ["#111827", "#1d4ed8", "#1f7a3a", "#9a6700", "#b3261e"];
+    var datasets = d.series.map(function (s, i) {
+      return { label: s.label, data: s.data, borderColor: palette[i % palette.length], backgroundColor: palette[i % palette.length],
+               borderWidth: i === 0 ? 3 : 1.5, stepped: true, fill: false };
+    });
+    return new Chart(canvas, {
+      type: "line",
+      data: { labels: d.labels, datasets: datasets },
+      options: {
+        animation: false, responsive: true,
+        scales: { y: { min: 0, max: 4, ticks: { stepSize: 1, callback: function (v) { return "L" + v; } } } },
+        plugins: { legend: { position: "bottom" } }
+      }
+    });
+  }
+
+  var CHARTS = { volumes: volumes, rules: rules, levels: levels };
+
   function draw(root) {
     if (typeof Chart === "undefined") { return; }
     (root || document).querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
       if (canvas.dataset.drawn) { return; }
       var d = data(canvas);
       if (!d) { return; }
-      (canvas.dataset.type === "rules" ? rules : volumes)(canvas, d);
+      (CHARTS[canvas.dataset.type] || volumes)(canvas, d);
       canvas.dataset.drawn = "1";
     });
   }

@@ -1,0 +1,1 @@
+"""Protection levels: the control catalog, measured evidence, attestations and assessments."""

@@ -1,0 +1,1 @@
+"""Collectors, one module per area of TradeGuard they read; each registers on import."""

@@ -1,0 +1,150 @@
+"""Use cases of the protection levels: assess now, record and read the trend, report volumes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tradeguard.config import Settings
+from tradeguard.db.base import utcnow
+from tradeguard.engine import audit
+from tradeguard.errors import Invalid
+from tradeguard.levels import attestations
+from tradeguard.levels.assessment import assess as grade
+from tradeguard.levels.catalog import MARKETS, Catalog, Market, cached_catalog
+from tradeguard.levels.evidence import Context, Measurement, load_collectors, measure
+from tradeguard.levels.models import AssessmentSnapshot, VolumeReport
+from tradeguard.levels.schemas import Assessment, SnapshotRead, VolumeItem
+
+
+def catalog_for(settings: Settings) -> Catalog:
+    """The catalog in force; re-read when the organisation's file changes on disk."""
+    custom = settings.controls_file
+    stamp = custom.stat().st_mtime_ns if custom is not None and custom.exists() else None
+    return cached_catalog(custom, stamp)
+
+
+def parse_markets(values: Sequence[str]) -> list[Market]:
+    """``["EU", "us"]`` or ``["EU,US"]`` -> ``["EU", "US"]``; anything else is refused."""
+    found: set[Market] = set()
+    for value in values:
+        for part in value.split(","):
+            code = part.strip().upper()
+            if not code:
+                continue
+            if code not in MARKETS:
+                raise Invalid(f"unknown market {part.strip()!r}: choose from {', '.join(MARKETS)}")
+            found.add(code)
+    return sorted(found)
+
+
+def assess(
+    session: Session,
+    *,
+    settings: Settings,
+    markets: Sequence[Market],
+    now: datetime | None = None,
+) -> Assessment:
+    """Measure every control that applies to ``markets`` and grade them, as of ``now``."""
+    now = now or utcnow()
+    catalog = catalog_for(settings)
+    load_collectors()
+    measured: dict[str, Measurement] = {}
+    cache: dict[tuple[str, str, int], Measurement] = {}
+    for control in catalog.for_markets(markets):
+        spec = control.evidence.measure
+        if spec is None:
+            continue
+        key = (spec.collector, repr(sorted(spec.params.items())), spec.window_days)
+        if key not in cache:
+            ctx = Context(session, settings, now, timedelta(days=spec.window_days))
+            cache[key] = measure(spec.collector, spec.params, ctx)
+        measured[control.id] = cache[key]
+    return grade(
+        catalog,
+        markets=markets,
+        as_of=now,
+        measurements=measured,
+        attestations=attestations.in_force(session, at=now),
+    )
+
+
+def record(
+    session: Session,
+    *,
+    settings: Settings,
+    markets: Sequence[Market],
+    actor: str,
+    now: datetime | None = None,
+) -> tuple[Assessment, AssessmentSnapshot]:
+    """Assess and keep the result, so the trend shows it; audited like every stored change."""
+    result = assess(session, settings=settings, markets=markets, now=now)
+    snapshot = AssessmentSnapshot(
+        as_of=result.as_of,
+        markets=",".join(result.markets),
+        catalog_sha256=result.catalog_sha256,
+        overall_level=result.overall_level,
+        layers={layer.id: layer.level for layer in result.layers},
+        cells={f"{lay.id}:{c.level}": c.status for lay in result.layers for c in lay.cells},
+        counts=dict(result.counts),
+        recorded_by=actor,
+    )
+    audit.created(
+        session,
+        actor=actor,
+        action="assessment.record",
+        target_type="assessment",
+        row=snapshot,
+        schema=SnapshotRead,
+    )
+    return result, snapshot
+
+
+def trend(session: Session, *, markets: Sequence[Market], limit: int = 90) -> list[SnapshotRead]:
+    """The recorded assessments of this set of markets, oldest first (the newest ``limit``)."""
+    rows = session.scalars(
+        select(AssessmentSnapshot)
+        .where(AssessmentSnapshot.markets == ",".join(sorted(markets)))
+        .order_by(AssessmentSnapshot.as_of.desc(), AssessmentSnapshot.id.desc())
+        .limit(limit)
+    )
+    return [SnapshotRead.model_validate(r) for r in reversed(list(rows))]
+
+
+def report_volumes(session: Session, *, items: Sequence[VolumeItem], actor: str) -> int:
+    """Store the store's daily counts; a repeated (kind, day, source) replaces the count."""
+    changed = 0
+    for item in items:
+        row = session.scalars(
+            select(VolumeReport).where(
+                VolumeReport.kind == item.kind,
+                VolumeReport.day == item.day,
+                VolumeReport.source == item.source,
+            )
+        ).first()
+        before: dict[str, Any] | None = None
+        if row is None:
+            row = VolumeReport(kind=item.kind, day=item.day, source=item.source, count=item.count)
+            session.add(row)
+        elif row.count == item.count:
+            continue
+        else:
+            before = {"count": row.count}
+            row.count = item.count
+        row.reported_by, row.reported_at = actor, utcnow()
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="coverage.report",
+            target_type="volume_report",
+            target_id=f"{item.kind}:{item.day.isoformat()}:{item.source}",
+            before=before,
+            after={"count": item.count},
+        )
+        changed += 1
+    return changed
