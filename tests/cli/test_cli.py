@@ -22,7 +22,7 @@ def write_jsonl(path: Path, lines: list[object]) -> Path:
 def test_db_upgrade_reports_the_revision(tg: Invoke) -> None:
     result = tg("db", "upgrade")
     assert result.exit_code == 0
-    assert "revision 0005" in result.output
+    assert "revision 0006" in result.output
 
 
 def test_keys_create_prints_the_key_last(tg: Invoke) -> None:

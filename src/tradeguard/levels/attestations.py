@@ -30,8 +30,8 @@ def attest(
     if rule is None:
         raise Invalid(f"{control.id} is met only by measurement; it cannot be attested")
     now = utcnow()
-    # An attestation lasts to the end of its expiry day, in UTC.
-    expires = datetime.combine(body.expires_on + timedelta(days=1), time(), tzinfo=UTC)
+    # An attestation holds through the end of its last day, in UTC.
+    expires = datetime.combine(body.expires_on, time.max, tzinfo=UTC)
     if expires <= now:
         raise Invalid("expires_on must be a future date")
     if expires > now + timedelta(days=rule.max_age_days + 1):

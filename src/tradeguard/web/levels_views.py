@@ -3,6 +3,8 @@ what to fix next, attestations (admins), and the report for managers."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import date
 from typing import Annotated
 
@@ -109,11 +111,24 @@ def report(
     history = service.trend(session, markets=result.markets)
     stamp = f"tradeguard-assessment-{result.as_of:%Y%m%d}"
     if kind == "html":
-        return HTMLResponse(render_html(result, history=history))
+        html = render_html(result, history=history)
+        return HTMLResponse(html, headers={"Content-Security-Policy": report_csp(html)})
     return Response(
         render_pdf(result, history=history),
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{stamp}.pdf"'},
+    )
+
+
+def report_csp(html: str) -> str:
+    """The report is one self-contained file with its own <style>: allow exactly that block
+    (by hash), and nothing else, so the console's no-inline-style policy still holds."""
+    start = html.find("<style>") + len("<style>")
+    digest = hashlib.sha256(html[start : html.find("</style>", start)].encode()).digest()
+    style = base64.b64encode(digest).decode()
+    return (
+        f"default-src 'none'; style-src 'sha256-{style}'; img-src data:; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
     )
 
 
