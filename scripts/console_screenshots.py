@@ -53,6 +53,7 @@ def tour(page: Page, served: Served, out: Path) -> None:
     shoot(page, out, "verdict-order", full=True)
     show_phishing(page, base, out)
     show_merchant(page, base, out)
+    show_levels(page, base, out)
     page.goto(f"{base}/models")
     shoot(page, out, "models")
     page.goto(f"{base}/cases")
@@ -133,7 +134,21 @@ def show_merchant(page: Page, base: str, out: Path) -> None:
     shoot(page, out, "verdict-merchant", full=True, down_to="#merchant-ring")
 
 
-ONLY = {"verdict-email": show_phishing, "verdict-merchant": show_merchant}
+def show_levels(page: Page, base: str, out: Path) -> None:
+    """The heat map for the EU market, then one cell opened in place (HTMX)."""
+    page.goto(f"{base}/levels?market=EU")
+    shoot(page, out, "levels", full=True)
+    page.locator('td.lv a[href*="/cells/payments/4"]').click()
+    page.locator("#cell-detail article.control").first.wait_for()
+    page.goto(f"{base}/levels/cells/payments/4?market=EU")
+    shoot(page, out, "levels-cell", full=True)
+
+
+ONLY = {
+    "verdict-email": show_phishing,
+    "verdict-merchant": show_merchant,
+    "levels": show_levels,
+}
 
 
 def served_origin(page: Page) -> str:

@@ -113,6 +113,7 @@ def make_settings(tmp_path: Path, database_url: str | None = None, **extra: obje
 def runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
     """A migrated store with the default packs live: a SQLite file, or the test PostgreSQL."""
     from tradeguard.engine.rulepacks import ACTIVE
+    from tradeguard.levels.service import forget_cached
     from tradeguard.runtime import Runtime
 
     url = None
@@ -120,6 +121,7 @@ def runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]
         url = request.getfixturevalue("postgres_migrated")
         _truncate_postgres(url)
     ACTIVE.invalidate()
+    forget_cached()
     rt = Runtime.start(make_settings(tmp_path, url))
     yield rt
     rt.close()

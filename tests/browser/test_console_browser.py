@@ -138,3 +138,28 @@ def test_a_blocked_seller_shows_the_sanctions_match_explained_and_its_ring(
     ring = page.locator("#merchant-ring")
     expect(ring).to_contain_text("Amber Coast Trading Sp. z o.o.")
     expect(ring).to_contain_text("shares payout account")
+
+
+def test_the_protection_level_heat_map_opens_a_cell_and_an_admin_attests(
+    page: Page, served: Served
+) -> None:
+    """The demo recorded three stages, so the trend is drawn; a cell opens in place."""
+    sign_in(page, served, served.operator("admin"))
+    page.get_by_role("link", name="Levels", exact=True).click()
+    expect(page.get_by_role("heading", name="Protection levels")).to_be_visible()
+    expect(page.locator("table.heatmap td.lv")).to_have_count(16)
+    expect(page.locator("canvas#levels-chart[data-drawn='1']")).to_be_attached()
+    page.locator('td.lv a[href*="/cells/payments/1"]').click()
+    detail = page.locator("#cell-detail")
+    expect(detail).to_contain_text("PAY-1.1")
+    expect(detail).to_contain_text("the store reported")
+    expect(page).to_have_url(re.compile(r"/console/levels"))  # opened in place, no navigation
+    page.goto(f"{served.url}/console/levels/cells/logistics/4")
+    card = page.locator("#control-LOG-4\\.1")
+    card.get_by_text("Attest that it is met").click()
+    card.get_by_label("What is in place").fill("The lost-parcel playbook was approved in November.")
+    card.get_by_label("Document (path, URL or id)").fill("dms://ops/lost-parcels.pdf")
+    card.get_by_label("Holds until").fill("2027-05-31")
+    card.get_by_role("button", name="Attest").click()
+    expect(page.get_by_text("LOG-4.1 attested until 2027-05-31.")).to_be_visible()
+    expect(page.locator("#control-LOG-4\\.1 .badge").first).to_have_text("met")

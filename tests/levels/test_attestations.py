@@ -96,3 +96,16 @@ def test_an_attestation_never_overrules_a_failing_measurement(store: Store) -> N
         store.session, items=[VolumeItem(kind="email", day=yesterday, count=40)], actor="t"
     )
     assert _status(store, "PLT-1.4") == "unmet"  # 0 of 40 screened beats anyone's word
+
+
+def test_pages_reuse_an_assessment_until_a_person_changes_its_inputs(store: Store) -> None:
+    settings = store.runtime.settings
+    first = service.assess_cached(store.session, settings=settings, markets=[])
+    assert service.assess_cached(store.session, settings=settings, markets=[]) is first
+    assert service.assess_cached(store.session, settings=settings, markets=["EU"]) is not first
+    attestation_id = _attest(store, days=30)
+    attested = service.assess_cached(store.session, settings=settings, markets=[])
+    assert attested is not first
+    attestations.revoke(store.session, attestation_id=attestation_id, actor="operator:cfo")
+    store.session.flush()
+    assert service.assess_cached(store.session, settings=settings, markets=[]) is not attested

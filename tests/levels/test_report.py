@@ -11,14 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tradeguard.levels.report import (
-    format_bound,
-    format_number,
-    latin1,
-    markets_label,
-    render_html,
-    render_pdf,
-)
+from tradeguard.levels.report import format_bound, format_number, markets_label, render_html
+from tradeguard.levels.report_pdf import latin1, render_pdf
 from tradeguard.levels.schemas import (
     Assessment,
     AttestationRead,

@@ -48,7 +48,7 @@ def read_assessment(
     """The protection level now: every layer's level, each cell with its controls and evidence,
     and the gaps ranked by the risk they leave and the effort to close them."""
     markets = service.parse_markets(market)
-    return service.assess(session, settings=runtime.settings, markets=markets)
+    return service.assess_cached(session, settings=runtime.settings, markets=markets)
 
 
 @router.get("/assessment/history")

@@ -50,7 +50,8 @@ def assess_command(
     organisation: Annotated[str, typer.Option(help="the name on the report")] = "",
 ) -> None:
     """Grade the protection level from measured evidence and attestations; say what to fix next."""
-    from tradeguard.levels.report import render_html, render_pdf
+    from tradeguard.levels.report import render_html
+    from tradeguard.levels.report_pdf import render_pdf
 
     markets = service.parse_markets(market or [])
     if report_format == ReportFormat.pdf and output is None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tradeguard.config import Settings
@@ -17,7 +18,7 @@ from tradeguard.levels import attestations
 from tradeguard.levels.assessment import assess as grade
 from tradeguard.levels.catalog import MARKETS, Catalog, Market, cached_catalog
 from tradeguard.levels.evidence import Context, Measurement, load_collectors, measure
-from tradeguard.levels.models import AssessmentSnapshot, VolumeReport
+from tradeguard.levels.models import AssessmentSnapshot, Attestation, VolumeReport
 from tradeguard.levels.schemas import Assessment, SnapshotRead, VolumeItem
 
 
@@ -71,6 +72,46 @@ def assess(
         measurements=measured,
         attestations=attestations.in_force(session, at=now),
     )
+
+
+# Measurements are 30- to 90-day aggregates, and a busy store's take a second or more: pages
+# reuse one for this long. A new or revoked attestation or volume report changes the key, so
+# a person's own action shows at once, on every worker.
+CACHE_SECONDS = 120.0
+_recent: dict[tuple[object, ...], tuple[float, Assessment]] = {}
+
+
+def assess_cached(session: Session, *, settings: Settings, markets: Sequence[Market]) -> Assessment:
+    """``assess`` for pages and the API: reused while fresh and nothing it rests on changed."""
+    store = (settings.resolved_database_url, tuple(markets), catalog_for(settings).sha256)
+    key = store + _inputs_stamp(session)
+    hit = _recent.get(key)
+    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    result = assess(session, settings=settings, markets=markets)
+    if len(_recent) > 64:
+        _recent.clear()
+    _recent[key] = (time.monotonic(), result)
+    return result
+
+
+def forget_cached() -> None:
+    """Drop every reused assessment (tests that empty a database under the same URL)."""
+    _recent.clear()
+
+
+def _inputs_stamp(session: Session) -> tuple[object, ...]:
+    """What people change by hand: attestations (made, revoked) and reported volumes."""
+    row = session.execute(
+        select(
+            select(func.count(Attestation.id)).scalar_subquery(),
+            select(func.max(Attestation.id)).scalar_subquery(),
+            select(func.count(Attestation.revoked_at)).scalar_subquery(),
+            select(func.max(VolumeReport.reported_at)).scalar_subquery(),
+            select(func.count(VolumeReport.id)).scalar_subquery(),
+        )
+    ).one()
+    return tuple(row)
 
 
 def record(

@@ -32,7 +32,7 @@ def _query(markets: list[Market]) -> str:
 
 def _assess(session: Session, runtime: RuntimeDep, market: list[str]) -> Assessment:
     markets = service.parse_markets(market)
-    return service.assess(session, settings=runtime.settings, markets=markets)
+    return service.assess_cached(session, settings=runtime.settings, markets=markets)
 
 
 @router.get("/levels")
@@ -103,7 +103,8 @@ def report(
     market: MarketQuery = [],  # noqa: B006
 ) -> Response:
     """The manager's report of the assessment shown, as HTML or PDF."""
-    from tradeguard.levels.report import render_html, render_pdf
+    from tradeguard.levels.report import render_html
+    from tradeguard.levels.report_pdf import render_pdf
 
     if kind not in ("html", "pdf"):
         raise NotFound("the report comes as report.html or report.pdf")

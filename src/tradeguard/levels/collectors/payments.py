@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 
 from tradeguard.domains.payments.kinds import is_fraud_outcome
 from tradeguard.domains.payments.schemas import OrderOutcomePayload
 from tradeguard.engine.tables import EventRecord, ModelRecord
 from tradeguard.levels.evidence import Context, Measurement, NoParams, collector
 
-# 13 to 19 digits, optionally grouped by single spaces or dashes, as a PAN is written; not
-# after a "+", where the same run is an international phone number.
-_PAN = re.compile(r"(?<![\d+])(?:\d[ -]?){12,18}\d(?!\d)")
-SCAN_LIMIT = 50_000  # the newest orders of the window: enough to find a leaking integration
+# A run of digits with single spaces or dashes between them, as a PAN is written (checked
+# piece by piece below); one simple pattern scans a month of orders several times faster
+# than a nested one.
+_RUN = re.compile(r"\d[\d -]{11,}\d")
+_GAP = re.compile(r"[ -]{2,}")
+SCAN_LIMIT = 20_000  # the newest orders of the window: enough to find a leaking integration
 
 
 def luhn(digits: str) -> bool:
@@ -30,25 +31,20 @@ def luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
-def holds_pan(value: Any) -> bool:
-    """A full card number anywhere in a stored payload (strings and numbers, at any depth)."""
-    for leaf in _leaves(value):
-        for found in _PAN.finditer(leaf):
-            digits = re.sub(r"[ -]", "", found.group())
+def holds_pan(text: str) -> bool:
+    """A full card number anywhere in a stored payload's JSON text.
+
+    Read as text, not decoded: JSON's quotes and commas end a digit run just as a decoded
+    walk would, at a fraction of the cost on tens of thousands of orders.
+    """
+    for found in _RUN.finditer(text):
+        if found.start() and text[found.start() - 1] == "+":
+            continue  # an international phone number
+        for piece in _GAP.split(found.group()):
+            digits = piece.replace(" ", "").replace("-", "")
             if 13 <= len(digits) <= 19 and luhn(digits):
                 return True
     return False
-
-
-def _leaves(value: Any) -> Iterator[str]:
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _leaves(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _leaves(item)
-    elif isinstance(value, str | int) and not isinstance(value, bool):
-        yield str(value)
 
 
 def _window(ctx: Context, kind: str) -> Any:
@@ -108,14 +104,14 @@ def card_data_minimised(ctx: Context, _: NoParams) -> Measurement:
     found = 0
     seen = 0
     newest = (
-        select(EventRecord.payload)
+        select(cast(EventRecord.payload, Text))
         .where(*_window(ctx, "order"))
         .order_by(EventRecord.occurred_at.desc())
         .limit(SCAN_LIMIT)
     )
     for payload in ctx.session.scalars(newest):
         seen += 1
-        found += holds_pan(payload)
+        found += holds_pan(payload or "")
     if seen == 0:
         return Measurement.none("count", "no order was stored in the window")
     return Measurement(
