@@ -160,6 +160,6 @@ def test_the_protection_level_heat_map_opens_a_cell_and_an_admin_attests(
     card.get_by_label("What is in place").fill("The lost-parcel playbook was approved in November.")
     card.get_by_label("Document (path, URL or id)").fill("dms://ops/lost-parcels.pdf")
     card.get_by_label("Holds until").fill("2027-05-31")
-    card.get_by_role("button", name="Attest").click()
+    card.get_by_role("button", name="Attest", exact=True).click()
     expect(page.get_by_text("LOG-4.1 attested until 2027-05-31.")).to_be_visible()
     expect(page.locator("#control-LOG-4\\.1 .badge").first).to_have_text("met")

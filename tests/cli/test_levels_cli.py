@@ -179,7 +179,8 @@ def test_coverage_report_and_import(tg: Invoke, tmp_path: Path) -> None:
     bad.write_text(f"kind,day,count\nlogin,{day},50\nlogin,someday,3\n", "utf-8")
     refused = tg("coverage", "import", str(bad))
     assert refused.exit_code == 1
-    assert refused.output.startswith("error: ") and "bad.csv:3: day" in refused.output
+    assert refused.output.startswith("error: ")
+    assert "bad.csv:3: day" in refused.output
     columns = tmp_path / "cols.csv"
     columns.write_text("kind,when\nlogin,x\n", "utf-8")
     assert "missing columns: count, day" in tg("coverage", "import", str(columns)).output

@@ -51,7 +51,7 @@ def share(value: float | None) -> Measurement:
 def test_a_measurement_is_held_against_target_and_partial(value: float, status: str) -> None:
     found, source, reason = judge(_control(evidence={"measure": MEASURED}), share(value), None)
     assert (found, source) == (status, "measured")
-    assert "0.99" in reason
+    assert "≥ 99.0%" in reason
 
 
 def test_no_measured_value_is_no_evidence_never_a_pass() -> None:

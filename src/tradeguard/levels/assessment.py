@@ -24,6 +24,7 @@ from tradeguard.levels.schemas import (
     Source,
     Status,
 )
+from tradeguard.levels.units import format_bound
 
 STATUSES: tuple[Status, ...] = ("met", "partial", "unmet", "no_evidence")
 # How much of a control's risk is left open by its status: a partial control still leaves half.
@@ -40,7 +41,8 @@ def judge(
         return _against(measure, measured)
     allowed = control.evidence.attestation is not None
     if allowed and attestation is not None:
-        return "met", "attested", f"attested by {attestation.attested_by}: {attestation.statement}"
+        until = f"{attestation.expires_at:%Y-%m-%d}"
+        return "met", "attested", f"attested by {attestation.attested_by}, holds through {until}"
     if measured is not None:
         why = measured.detail
         return "no_evidence", "none", why + ("; or attest it" if allowed else "")
@@ -49,11 +51,12 @@ def judge(
 
 def _against(measure: Measure, measured: Measurement) -> tuple[Status, Source, str]:
     assert measured.value is not None
+    target = format_bound(str(measure.target), measured.unit)
     if measure.target.holds(measured.value):
-        return "met", "measured", f"{measured.detail}: meets the target {measure.target}"
+        return "met", "measured", f"{measured.detail}: meets the target {target}"
     if measure.partial is not None and measure.partial.holds(measured.value):
-        return "partial", "measured", f"{measured.detail}: short of {measure.target}"
-    return "unmet", "measured", f"{measured.detail}: misses the target {measure.target}"
+        return "partial", "measured", f"{measured.detail}: short of the target {target}"
+    return "unmet", "measured", f"{measured.detail}: misses the target {target}"
 
 
 def control_result(
@@ -128,10 +131,9 @@ def assess(
     attestations: Mapping[str, AttestationRead],
 ) -> Assessment:
     """The whole grade; ``measurements`` and ``attestations`` are keyed by control id."""
-    results = [
-        control_result(c, measurements.get(c.id), attestations.get(c.id))
-        for c in catalog.for_markets(markets)
-    ]
+    chosen = catalog.for_markets(markets)
+    results = [control_result(c, measurements.get(c.id), attestations.get(c.id)) for c in chosen]
+    used = {c.source for c in chosen}
     layers = [_layer(catalog, layer.id, layer.title, results) for layer in catalog.layers]
     counts = {s: sum(1 for r in results if r.status == s) for s in STATUSES}
     return Assessment(
@@ -141,7 +143,7 @@ def assess(
         layers=layers,
         counts=counts,
         gaps=rank_gaps(layers),
-        catalog=list(catalog.files),
+        catalog=[f for f in catalog.files if f.split("@", 1)[0] in used],
         catalog_sha256=catalog.sha256,
     )
 

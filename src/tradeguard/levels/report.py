@@ -16,6 +16,7 @@ from datetime import datetime
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from tradeguard.levels.schemas import (
     Assessment,
@@ -29,8 +30,10 @@ from tradeguard.levels.schemas import (
     Source,
     Status,
 )
+from tradeguard.levels.units import format_bound, format_number
 
 LEVELS = (1, 2, 3, 4)
+_CODE = re.compile(r"`([^`\n]+)`")
 MAX_GAPS = 10
 # The grid's level names, for when an assessment has no cell to take the catalog's title from.
 LEVEL_TITLES = {
@@ -50,8 +53,6 @@ SOURCE_LABELS: dict[Source, str] = {
     "attested": "attested",
     "none": "no evidence",
 }
-_BOUND = re.compile(r"^\s*(>=|<=|>|<|==|=)\s*(-?\d+(?:\.\d+)?)\s*$")
-_OPERATORS = {">=": "\u2265", "<=": "\u2264", ">": ">", "<": "<", "==": "=", "=": "="}
 
 
 # --- shared wording ------------------------------------------------------------------------
@@ -91,28 +92,15 @@ def format_when(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M} {zone}".strip()
 
 
-def format_number(value: float | None, unit: str) -> str:
-    """A measured value in its unit: share as %, hours and days to 1 decimal, flag as yes/no."""
-    if value is None:
-        return "no value"
-    if unit == "share":
-        return f"{value * 100:.1f}%"
-    if unit in ("hours", "days"):
-        return f"{value:.1f} {unit}"
-    if unit == "count":
-        return f"{round(value):,d}"
-    if unit == "flag":
-        return "yes" if value else "no"
-    return f"{value:g} {unit}".strip()
+def code_spans(text: str) -> Markup:
+    """Catalog text marks commands and endpoints `like this`: escaped, then set in <code>."""
+    # Safe: the text is escaped first; only the <code> tags added here are markup.
+    return Markup(_CODE.sub(r"<code>\1</code>", str(escape(text))))  # noqa: S704
 
 
-def format_bound(bound: str, unit: str) -> str:
-    """A target such as ``>= 0.99`` in the value's unit (``≥ 99.0%``); anything else as is."""
-    match = _BOUND.match(bound)
-    if match is None:
-        return bound
-    operator, number = match.groups()
-    return f"{_OPERATORS[operator]} {format_number(float(number), unit)}"
+def plain(text: str) -> str:
+    """The same text without the marks, where there is no code face (the PDF)."""
+    return _CODE.sub(r"\1", text)
 
 
 def measurement_lines(measurement: MeasurementRead) -> list[str]:
@@ -258,6 +246,7 @@ def _environment() -> Environment:
         cells_by_level=cells_by_level,
         levels=LEVELS,
     )
+    env.filters["code"] = code_spans
     return env
 
 

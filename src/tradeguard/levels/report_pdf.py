@@ -29,6 +29,7 @@ from tradeguard.levels.report import (
     level_titles,
     markets_label,
     ordered_history,
+    plain,
     reference_lines,
 )
 from tradeguard.levels.schemas import Assessment, ControlResult, LayerResult, SnapshotRead, Status
@@ -228,7 +229,7 @@ def _gaps(pdf: FPDF, assessment: Assessment) -> None:
         _text(pdf, gap_meta(gap, names), size=8.5, h=4.5)
         pdf.set_text_color(*_INK)
         _field(pdf, "Why now", [gap.why_now])
-        _field(pdf, "Remediation", [gap.remediation])
+        _field(pdf, "Remediation", [plain(gap.remediation)])
         pdf.ln(1.5)
 
 
@@ -308,7 +309,7 @@ def _control(pdf: FPDF, control: ControlResult) -> None:
     _field(pdf, "Why", [control.why] if control.why else [])
     _field(pdf, "Status", [control.reason])
     _field(pdf, "Evidence", evidence_lines(control))
-    _field(pdf, "Remediation", [control.remediation])
+    _field(pdf, "Remediation", [plain(control.remediation)])
     _field(pdf, "References", reference_lines(control))
     pdf.ln(2.5)
 

@@ -110,7 +110,7 @@ class Assessment(BaseModel):
     layers: list[LayerResult]
     counts: dict[Status, int]
     gaps: list[Gap]
-    catalog: list[str]  # "tradeguard-base@2026.12", overlays, the organisation's file
+    catalog: list[str]  # the files graded against: "tradeguard-base@2026.12", overlays, own file
     catalog_sha256: str
 
 

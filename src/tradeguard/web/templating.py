@@ -15,6 +15,8 @@ from fastapi.templating import Jinja2Templates
 from tradeguard import __version__
 from tradeguard.auth.console_sessions import Current
 from tradeguard.auth.operators import OperatorRole
+from tradeguard.levels.report import code_spans
+from tradeguard.levels.units import format_bound, format_number
 from tradeguard.web.security import PREFIX, allowed, is_secure
 
 FLASH_COOKIE = "tg_flash"
@@ -39,7 +41,9 @@ def pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
 
 
-templates.env.filters.update(when=when, ago=ago, pretty=pretty)
+templates.env.filters.update(
+    when=when, ago=ago, pretty=pretty, code=code_spans, amount=format_number, bound=format_bound
+)
 templates.env.globals.update(prefix=PREFIX, version=__version__)
 
 
