@@ -140,6 +140,7 @@ def test_bad_attestations_are_refused_and_nothing_is_stored(api: Api) -> None:
         (_attestation(statement="ok"), 422, "statement"),
         (_attestation(extra="x"), 422, "extra"),
         (_attestation(document_sha256="xyz"), 422, "document_sha256"),
+        (_attestation(statement="a statement with a \x00 in it"), 422, "NUL"),
     ]
     for body, status, words in cases:
         response = api.client.post("/v1/attestations", json=body, headers=api.admin)
@@ -172,6 +173,7 @@ def test_bad_coverage_reports_are_refused_whole(api: Api) -> None:
         {"kind": "order", "day": "yesterday", "count": 5},
         {"kind": "order", "day": TODAY.isoformat(), "count": -1},
         {"kind": "", "day": TODAY.isoformat(), "count": 5},
+        {"kind": "orders", "day": TODAY.isoformat(), "count": 5},  # a typo would match nothing
         {"kind": "order", "day": TODAY.isoformat(), "count": 5, "source": "a b"},
     ):
         response = api.client.post("/v1/coverage", json={"items": [good, bad]}, headers=api.ingest)

@@ -125,6 +125,18 @@ def test_a_good_organisation_file_adds_its_controls() -> None:
             {
                 "evidence": {
                     "measure": {
+                        "collector": "screening.coverage",
+                        "params": {"kind": "orders"},
+                        "target": {"at_least": 1},
+                    }
+                }
+            },
+            "params: kind: unknown event kind 'orders'",
+        ),
+        (
+            {
+                "evidence": {
+                    "measure": {
                         "collector": "operators.mfa",
                         "target": {"at_least": 1, "at_most": 2},
                     }

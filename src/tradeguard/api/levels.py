@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
@@ -82,14 +82,12 @@ def list_controls(
     runtime: RuntimeDep,
     _: Analyst,
     market: MarketQuery = [],  # noqa: B006
-) -> list[dict[str, Any]]:
-    """The catalog in force (base, overlays for the markets asked, the organisation's own)."""
+) -> list[Control]:
+    """The catalog in force (base, overlays for the markets asked, the organisation's own);
+    no ``market``: every control of every overlay."""
     catalog = service.catalog_for(runtime.settings)
     markets = service.parse_markets(market) if market else None
-    chosen: list[Control] = (
-        list(catalog.controls) if markets is None else catalog.for_markets(markets)
-    )
-    return [c.model_dump(mode="json") for c in chosen]
+    return list(catalog.controls) if markets is None else catalog.for_markets(markets)
 
 
 @router.get("/attestations")

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from sqlalchemy.orm import Session
 
 from tradeguard.config import Settings
@@ -25,6 +25,19 @@ Unit = Literal["share", "count", "hours", "days", "flag"]
 PLANNED_MODULES = frozenset(
     {"backups", "vault", "incidents", "listings", "inspection", "logistics"}
 )
+
+
+def known_kind(value: str) -> str:
+    """An event kind TradeGuard screens: a typo ("orders") would match nothing, silently."""
+    from tradeguard.engine.events import event_kinds
+
+    known = event_kinds()
+    if value not in known:
+        raise ValueError(f"unknown event kind {value!r} (known: {', '.join(sorted(known))})")
+    return value
+
+
+KindName = Annotated[str, AfterValidator(known_kind)]
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from tradeguard.levels.catalog import Market
+from tradeguard.levels.evidence import KindName
 
 # met: the evidence holds; partial: on the way (a measure short of target but past its partial
 # bound); unmet: the evidence says no; no_evidence: nothing measured it and nobody attested.
@@ -42,9 +43,20 @@ class AttestationRead(BaseModel):
     revoked_by: str | None
 
 
-class AttestationCreate(BaseModel):
+class _Input(BaseModel):
+    """What people send: unknown fields refused, and no NUL (PostgreSQL text cannot hold it)."""
+
     model_config = ConfigDict(extra="forbid")
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
+
+
+class AttestationCreate(_Input):
     control_id: str = Field(min_length=1, max_length=40)
     statement: str = Field(min_length=10, max_length=4000)
     document: str | None = Field(default=None, max_length=500)
@@ -127,16 +139,12 @@ class SnapshotRead(BaseModel):
     recorded_by: str
 
 
-class VolumeItem(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    kind: str = Field(min_length=1, max_length=40)
+class VolumeItem(_Input):
+    kind: KindName
     day: date
     count: int = Field(ge=0, le=10**12)
     source: str = Field(default="default", min_length=1, max_length=80, pattern=r"^[\w.:-]+$")
 
 
-class VolumeBatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class VolumeBatch(_Input):
     items: list[VolumeItem] = Field(min_length=1, max_length=1000)

@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tradeguard.config import Settings
 from tradeguard.db.base import utcnow
 from tradeguard.engine import audit
-from tradeguard.errors import Invalid
+from tradeguard.errors import Conflict, Invalid
 from tradeguard.levels import attestations
 from tradeguard.levels.assessment import assess as grade
 from tradeguard.levels.catalog import MARKETS, Catalog, Market, cached_catalog
@@ -177,7 +178,13 @@ def report_volumes(session: Session, *, items: Sequence[VolumeItem], actor: str)
             before = {"count": row.count}
             row.count = item.count
         row.reported_by, row.reported_at = actor, utcnow()
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError:
+            raise Conflict(
+                f"another report of {item.kind} on {item.day} from {item.source} arrived at the "
+                "same moment; send the batch again"
+            ) from None
         audit.record(
             session,
             actor=actor,

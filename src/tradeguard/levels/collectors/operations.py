@@ -10,14 +10,14 @@ from sqlalchemy import ColumnElement, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from tradeguard.engine.tables import AuditEntry, CaseRecord, EventRecord, ListEntry, RulePackRecord
-from tradeguard.levels.evidence import Context, Measurement, NoParams, collector
+from tradeguard.levels.evidence import Context, KindName, Measurement, NoParams, collector
 from tradeguard.levels.models import VolumeReport
 
 
 class KindParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kind: str = Field(min_length=1, max_length=40)
+    kind: KindName
 
 
 class CaseParams(BaseModel):
