@@ -15,6 +15,7 @@ from tradeguard.engine import audit, lists, rulepacks
 from tradeguard.engine.tables import ModelRecord
 from tradeguard.levels import service
 from tradeguard.levels.collectors.payments import holds_pan, luhn
+from tradeguard.levels.evidence import Context, measure
 from tradeguard.levels.schemas import VolumeItem
 
 from .conftest import NOW, Store
@@ -395,3 +396,31 @@ def test_a_planned_module_gives_no_evidence_never_a_pass(store: Store) -> None:
     found = store.measure("backups.restore_test_age_days")
     assert found.value is None
     assert "no backups module" in found.detail
+
+
+def test_a_missing_append_only_guard_is_measured(store: Store) -> None:
+    from sqlalchemy import text
+
+    nested = store.session.begin_nested()  # the DDL is undone with the savepoint
+    if store.session.get_bind().dialect.name == "sqlite":
+        store.session.execute(text("DROP TRIGGER audit_log_no_delete"))
+    else:
+        store.session.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
+    found = store.measure("audit.append_only")
+    nested.rollback()
+    assert found.value == 0.0
+    assert "missing or disabled" in found.detail
+    assert store.measure("audit.append_only").value == 1.0
+
+
+def test_no_api_key_means_none_is_overdue(store: Store) -> None:
+    found = store.measure("keys.rotated")
+    assert (found.value, found.sample) == (1.0, 0)
+
+
+def test_a_secret_key_from_the_environment_counts_as_protected(store: Store) -> None:
+    from tradeguard.config import load_settings
+
+    settings = load_settings(data_dir=store.runtime.settings.data_dir, secret_key="k" * 40)
+    ctx = Context(store.session, settings, NOW, timedelta(days=30))
+    assert measure("secrets.key_protected", {}, ctx).value == 1.0

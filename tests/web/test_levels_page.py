@@ -78,9 +78,13 @@ def test_admins_attest_and_revoke_from_the_cell(console: Console) -> None:
     assert analyst.post("/console/levels/attestations", form).status_code == 403
     with unit_of_work(console.runtime.sessions) as session:
         attestation_id = session.scalar(select(func.max(Attestation.id)))
+    listed = admin.get("/console/levels").text
+    assert "dms://risk/fraud-wave.pdf" in listed
+    assert f"/console/levels/attestations/{attestation_id}/revoke" in listed
     revoked = admin.post(f"/console/levels/attestations/{attestation_id}/revoke", {"back": ""})
     assert "Attestation of PAY-4.1 revoked." in revoked.text
     assert revoked.url.path == "/console/levels"
+    assert "by operator:admin" in revoked.text  # the row stays, marked revoked
 
 
 def test_bad_attestations_show_an_error_and_store_nothing(console: Console) -> None:

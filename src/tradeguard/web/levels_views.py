@@ -63,6 +63,8 @@ def levels(
         query=_query(result.markets),
         history=history,
         chart=chart,
+        attested=attestations.history(session)[:50],
+        now=result.as_of,
     )
 
 
