@@ -111,3 +111,22 @@ def test_pages_reuse_an_assessment_until_a_person_changes_its_inputs(store: Stor
     attestations.revoke(store.session, attestation_id=attestation_id, actor="operator:cfo")
     store.session.flush()
     assert service.assess_cached(store.session, settings=settings, markets=[]) is not attested
+
+
+def test_a_failing_collector_leaves_its_control_without_evidence_only(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import text
+
+    from tradeguard.levels.evidence import COLLECTORS
+
+    def broken(ctx: object, params: object) -> object:
+        store.session.execute(text("SELECT * FROM no_such_table"))  # aborts a PG transaction
+        raise AssertionError("unreachable")
+
+    original = COLLECTORS["operators.mfa"]
+    monkeypatch.setitem(COLLECTORS, "operators.mfa", original.__class__(
+        original.name, original.unit, original.params, broken, original.describes
+    ))  # fmt: skip
+    assert _status(store, "PLT-2.5") == "no_evidence"
+    assert _status(store, "PLT-3.3") == "met"  # measured after the failure, same transaction

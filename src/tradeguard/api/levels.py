@@ -47,8 +47,7 @@ def read_assessment(
 ) -> Assessment:
     """The protection level now: every layer's level, each cell with its controls and evidence,
     and the gaps ranked by the risk they leave and the effort to close them."""
-    markets = service.parse_markets(market)
-    return service.assess_cached(session, settings=runtime.settings, markets=markets)
+    return service.assess_cached(session, settings=runtime.settings, markets=market)
 
 
 @router.get("/assessment/history")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -21,6 +22,8 @@ from tradeguard.levels.catalog import MARKETS, Catalog, Market, cached_catalog
 from tradeguard.levels.evidence import Context, Measurement, load_collectors, measure
 from tradeguard.levels.models import AssessmentSnapshot, Attestation, VolumeReport
 from tradeguard.levels.schemas import Assessment, SnapshotRead, VolumeItem
+
+log = logging.getLogger("tradeguard.levels")
 
 
 def catalog_for(settings: Settings) -> Catalog:
@@ -64,7 +67,7 @@ def assess(
         key = (spec.collector, repr(sorted(spec.params.items())), spec.window_days)
         if key not in cache:
             ctx = Context(session, settings, now, timedelta(days=spec.window_days))
-            cache[key] = measure(spec.collector, spec.params, ctx)
+            cache[key] = _contained(spec.collector, spec.params, ctx)
         measured[control.id] = cache[key]
     return grade(
         catalog,
@@ -75,6 +78,19 @@ def assess(
     )
 
 
+def _contained(collector: str, params: dict[str, Any], ctx: Context) -> Measurement:
+    """One measurement in a savepoint: a collector that fails leaves its control without
+    evidence (never met) and the rest of the assessment standing."""
+    try:
+        with ctx.session.begin_nested():
+            return measure(collector, params, ctx)
+    except Exception as exc:
+        log.exception("collector %s failed", collector)
+        return Measurement.none(
+            "flag", f"the measurement failed ({type(exc).__name__}); the server log has why"
+        )
+
+
 # Measurements are 30- to 90-day aggregates, and a busy store's take a second or more: pages
 # reuse one for this long. A new or revoked attestation or volume report changes the key, so
 # a person's own action shows at once, on every worker.
@@ -82,14 +98,16 @@ CACHE_SECONDS = 120.0
 _recent: dict[tuple[object, ...], tuple[float, Assessment]] = {}
 
 
-def assess_cached(session: Session, *, settings: Settings, markets: Sequence[Market]) -> Assessment:
-    """``assess`` for pages and the API: reused while fresh and nothing it rests on changed."""
-    store = (settings.resolved_database_url, tuple(markets), catalog_for(settings).sha256)
+def assess_cached(session: Session, *, settings: Settings, markets: Sequence[str]) -> Assessment:
+    """``assess`` for pages and the API, from the markets as asked (``["eu,US"]``): reused
+    while fresh and nothing it rests on changed."""
+    chosen = parse_markets(markets)
+    store = (settings.resolved_database_url, tuple(chosen), catalog_for(settings).sha256)
     key = store + _inputs_stamp(session)
     hit = _recent.get(key)
     if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
         return hit[1]
-    result = assess(session, settings=settings, markets=markets)
+    result = assess(session, settings=settings, markets=chosen)
     if len(_recent) > 64:
         _recent.clear()
     _recent[key] = (time.monotonic(), result)

@@ -10,14 +10,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 
 from tradeguard.api.deps import RuntimeDep
 from tradeguard.auth.operators import actor_of
 from tradeguard.errors import Invalid, NotFound
 from tradeguard.levels import attestations, service
 from tradeguard.levels.catalog import MARKETS, Market
-from tradeguard.levels.schemas import Assessment, AttestationCreate
+from tradeguard.levels.schemas import AttestationCreate
 from tradeguard.web.forms import blank_none
 from tradeguard.web.security import PREFIX, AdminPost, AnalystPost, SessionDep, Viewer
 from tradeguard.web.templating import page, redirect, safe_next
@@ -30,11 +29,6 @@ def _query(markets: list[Market]) -> str:
     return "&".join(f"market={m}" for m in markets)
 
 
-def _assess(session: Session, runtime: RuntimeDep, market: list[str]) -> Assessment:
-    markets = service.parse_markets(market)
-    return service.assess_cached(session, settings=runtime.settings, markets=markets)
-
-
 @router.get("/levels")
 def levels(
     request: Request,
@@ -43,7 +37,7 @@ def levels(
     current: Viewer,
     market: MarketQuery = [],  # noqa: B006
 ) -> Response:
-    result = _assess(session, runtime, market)
+    result = service.assess_cached(session, settings=runtime.settings, markets=market)
     history = service.trend(session, markets=result.markets)
     chart = {
         "labels": [s.as_of.strftime("%Y-%m-%d %H:%M") for s in history],
@@ -78,7 +72,7 @@ def cell(
     level: int,
     market: MarketQuery = [],  # noqa: B006
 ) -> Response:
-    result = _assess(session, runtime, market)
+    result = service.assess_cached(session, settings=runtime.settings, markets=market)
     layer = next((lay for lay in result.layers if lay.id == layer_id), None)
     found = next((c for c in layer.cells if c.level == level), None) if layer else None
     if layer is None or found is None:
@@ -110,7 +104,7 @@ def report(
 
     if kind not in ("html", "pdf"):
         raise NotFound("the report comes as report.html or report.pdf")
-    result = _assess(session, runtime, market)
+    result = service.assess_cached(session, settings=runtime.settings, markets=market)
     history = service.trend(session, markets=result.markets)
     stamp = f"tradeguard-assessment-{result.as_of:%Y%m%d}"
     if kind == "html":
