@@ -178,9 +178,6 @@ class Catalog:
     def control(self, control_id: str) -> Control | None:
         return next((c for c in self.controls if c.id == control_id), None)
 
-    def layer(self, layer_id: str) -> Layer | None:
-        return next((lay for lay in self.layers if lay.id == layer_id), None)
-
 
 def parse_file(text: str, *, name: str) -> CatalogFile:
     """One catalog file, or a CatalogError naming the file, the control and the field."""
